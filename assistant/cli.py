@@ -1,0 +1,195 @@
+"""Command line: ``assistant ingest | ask | chat | eval | prepare-model | serve``.
+
+Exit codes: 0 ok, 2 invalid input (empty/too long question, unreadable batch file),
+3 index missing or damaged, 4 embedding model missing, 5 another ingest is running, 1 other errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_INDEX, EXIT_MODEL, EXIT_BUSY = 0, 1, 2, 3, 4, 5
+
+
+def _print_progress(fraction: float, message: str) -> None:
+    bar = "#" * int(fraction * 30)
+    print(f"\r[{bar:<30}] {fraction * 100:5.1f}%  {message[:60]:<60}", end="", file=sys.stderr, flush=True)
+    if fraction >= 1.0:
+        print(file=sys.stderr)
+
+
+def format_report(report) -> str:
+    lines = []
+    if report.unchanged:
+        lines.append(f"Indexet är redan aktuellt ({report.documents} dokument, {report.chunks} textavsnitt). Inget byggdes om.")
+    else:
+        kinds = ", ".join(f"{kind}: {count}" for kind, count in sorted(report.chunks_by_kind.items()))
+        lines.append(f"Indexerade {report.documents} dokument, {report.chunks} textavsnitt ({kinds}).")
+        lines.append(f"Nya embeddings: {report.embedded}, återanvända: {report.reused}.")
+        for label, names in (("Tillagda", report.added), ("Ändrade", report.changed), ("Borttagna", report.removed)):
+            if names:
+                lines.append(f"{label}: {', '.join(names)}")
+    for name, reason in report.skipped:
+        lines.append(f"Hoppade över {name}: {reason}")
+    lines.append(f"Tid: {report.seconds:.1f} s")
+    return "\n".join(lines)
+
+
+def format_answer(answer) -> str:
+    out = [answer.answer]
+    if answer.citations:
+        out.append("\nKällor:" if answer.language == "sv" else "\nSources:")
+        for c in answer.citations:
+            out.append(f"[{c.n}] {c.title} ({c.source}, rad {c.lines[0]}–{c.lines[1]}; {c.section or '–'})")
+            out.append(f"    ”{c.quote}”")
+    elif answer.closest:
+        out.append("\nNärmaste avsnitt som granskades:" if answer.language == "sv" else "\nClosest passages looked at:")
+        for c in answer.closest:
+            out.append(f"- {c.title} ({c.source}, rad {c.lines[0]}–{c.lines[1]}): ”{c.quote[:160]}”")
+    return "\n".join(out)
+
+
+def _answer_json(answer, qid=None) -> dict:
+    data = answer.to_dict()
+    return {"id": qid, "question": data["question"], "answer": data["answer"], "abstained": data["abstained"],
+            "citations": [{k: c[k] for k in ("n", "source", "title", "section", "lines", "quote")} for c in data["citations"]],
+            "timings_ms": data["timings_ms"], "invalid": data["invalid"]}
+
+
+def cmd_ingest(args) -> int:
+    from assistant.service import Assistant
+
+    report = Assistant().ingest(rebuild=args.rebuild, progress=None if args.quiet else _print_progress)
+    print(format_report(report))
+    return EXIT_OK
+
+
+def cmd_ask(args) -> int:
+    from assistant.service import Assistant
+
+    assistant = Assistant()
+    if args.batch:
+        try:
+            rows = [json.loads(line) for line in Path(args.batch).read_text(encoding="utf-8").splitlines() if line.strip()]
+        except (OSError, ValueError) as exc:
+            print(f"Kunde inte läsa {args.batch}: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+        for row in rows:
+            if not isinstance(row, dict) or "question" not in row:
+                print(json.dumps({"id": row.get("id") if isinstance(row, dict) else None, "error": "saknar 'question'"},
+                                 ensure_ascii=False))
+                continue
+            answer = assistant.ask(str(row["question"]), history=row.get("history"))
+            print(json.dumps(_answer_json(answer, row.get("id")), ensure_ascii=False), flush=True)
+        return EXIT_OK
+    question = " ".join(args.question)
+    answer = assistant.ask(question, councils=args.council or None)
+    if args.json:
+        print(json.dumps(_answer_json(answer), ensure_ascii=False))
+    else:
+        print(format_answer(answer))
+    return EXIT_INVALID if answer.invalid else EXIT_OK
+
+
+def cmd_chat(args) -> int:
+    from assistant.service import Assistant
+
+    assistant, history = Assistant(), []
+    print("Vårdkompetens-assistenten. Skriv en fråga (tom rad eller Ctrl-D avslutar, 'ny' börjar om).")
+    while True:
+        try:
+            question = input("\nFråga> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return EXIT_OK
+        if not question:
+            return EXIT_OK
+        if question.lower() in {"ny", "new"}:
+            history = []
+            print("Ny konversation.")
+            continue
+        answer = assistant.ask(question, history=history)
+        print(format_answer(answer))
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.answer}]
+
+
+def cmd_prepare_model(args) -> int:
+    from assistant.model_prep import main as prep_main
+    from assistant.settings import get_settings
+
+    return prep_main(["--target", str(args.target or get_settings().embedding_model_path)] + (["--force"] if args.force else []))
+
+
+def cmd_eval(args) -> int:
+    from assistant.evaluation import main as eval_main
+
+    return eval_main(args)
+
+
+def cmd_serve(args) -> int:
+    import runpy
+
+    sys.argv = ["app.py"]
+    runpy.run_path(str(Path(__file__).resolve().parent.parent / "app.py"), run_name="__main__")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description="Vårdkompetens-assistenten")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="bygg eller uppdatera indexet från corpus/")
+    p.add_argument("--rebuild", action="store_true", help="bygg om allt, även oförändrade dokument")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("ask", help="ställ en fråga")
+    p.add_argument("question", nargs="*")
+    p.add_argument("--json", action="store_true", help="skriv svaret som ett JSON-objekt")
+    p.add_argument("--batch", help="JSONL-fil med id och question; ett JSON-svar per rad")
+    p.add_argument("--council", action="append", help="begränsa till ett råd (kan upprepas)")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="interaktiv konversation i terminalen")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("eval", help="kör utvärderingen och skriv eval/report.md")
+    p.add_argument("--questions", default=None)
+    p.add_argument("--out", default=None)
+    p.add_argument("--no-baselines", action="store_true")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("prepare-model", help="förbered embeddingmodellen från PyPI-paketen")
+    p.add_argument("--target", default=None)
+    p.add_argument("--force", action="store_true")
+    p.set_defaults(func=cmd_prepare_model)
+
+    p = sub.add_parser("serve", help="starta webbappen")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from assistant.embedding import EmbeddingError
+    from assistant.index import IndexDamaged, IndexNotFound, IngestBusy
+
+    args = build_parser().parse_args(argv)
+    started = time.perf_counter()
+    try:
+        return args.func(args)
+    except (IndexNotFound, IndexDamaged) as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return EXIT_INDEX
+    except EmbeddingError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return EXIT_MODEL
+    except IngestBusy as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    finally:
+        if getattr(args, "verbose", False):
+            print(f"({time.perf_counter() - started:.2f} s)", file=sys.stderr)

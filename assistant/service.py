@@ -1,0 +1,118 @@
+"""One facade over the pipeline, shared by the CLI and the web app.
+
+It loads the index and the embedder lazily, reloads the index when a new build is published (so
+answers switch from the old index to the new one without a restart), and serialises ingests.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+import time
+from pathlib import Path
+
+from assistant import __version__
+from assistant.answer import Answer, answer_question
+from assistant.index import IngestReport, LoadedIndex, current_build_dir, ingest, load_index
+from assistant.settings import Settings, get_settings
+
+
+class Assistant:
+    """Ask questions, list documents, add documents and re-index."""
+
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or get_settings()
+        self._index: LoadedIndex | None = None
+        self._embedder = None
+        self._lock = threading.Lock()
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from assistant.embedding import get_embedder
+
+            self._embedder = get_embedder(self.settings)
+        return self._embedder
+
+    @property
+    def index(self) -> LoadedIndex:
+        """The active build; reopened when ``CURRENT`` points at a newer one."""
+        current = current_build_dir(self.settings)
+        with self._lock:
+            if self._index is None or (current is not None and current != self._index.build_dir):
+                self._index = load_index(self.settings)
+            return self._index
+
+    def ask(self, question: str, history=None, councils: list[str] | None = None,
+            sources: list[str] | None = None) -> Answer:
+        """Answer a question; ``history`` holds the earlier turns of the conversation."""
+        return answer_question(self.index, self.embedder, self.settings, question, history, councils, sources)
+
+    def ingest(self, rebuild: bool = False, progress=None) -> IngestReport:
+        report = ingest(self.settings, rebuild=rebuild, progress=progress, embedder=self.embedder, lock_wait_s=30.0)
+        with self._lock:
+            self._index = None
+        return report
+
+    def ensure_index(self, progress=None) -> IngestReport | None:
+        """Build the index if there is none yet."""
+        if current_build_dir(self.settings) is None:
+            return self.ingest(progress=progress)
+        return None
+
+    def documents(self) -> list[dict]:
+        """Indexed documents with their metadata and chunk counts."""
+        return [{"source": name, **meta} for name, meta in sorted(self.index.documents().items())]
+
+    def document_chunks(self, source: str) -> list[dict]:
+        return [
+            {"lines": [c.line_start, c.line_end], "kind": c.kind, "section": c.section, "text": c.text}
+            for c in self.index.chunks if c.source == source
+        ]
+
+    def document_lines(self, source: str) -> list[str]:
+        return self.index.doc_lines.get(source, [])
+
+    def add_document(self, uploaded: Path, overwrite: bool = False) -> Path:
+        """Copy an uploaded file into the corpus under a safe name; never overwrites unless asked."""
+        name = safe_filename(uploaded.name)
+        if Path(name).suffix.lower() not in self.settings.supported_suffixes:
+            raise ValueError(f"Filtypen stöds inte ({Path(name).suffix or 'saknas'}). Tillåtna: "
+                             + ", ".join(self.settings.supported_suffixes))
+        size = uploaded.stat().st_size
+        if size > self.settings.max_file_bytes:
+            raise ValueError(f"Filen är för stor ({size // (1024 * 1024)} MB).")
+        target = Path(self.settings.corpus_dir) / name
+        if target.exists() and not overwrite:
+            raise FileExistsError(f"Det finns redan ett dokument som heter {name}.")
+        tmp = target.with_name(f".{name}.upload")
+        shutil.copyfile(uploaded, tmp)
+        tmp.replace(target)
+        return target
+
+    def status(self) -> dict:
+        """Facts for the status page."""
+        info: dict = {"version": __version__, "embedding_model": str(self.settings.embedding_model_path.name),
+                      "llm_backend": self.settings.llm_base_url or "inget (inbyggd svarsmotor)",
+                      "vector_store": self.settings.vector_store}
+        try:
+            index = self.index
+        except Exception as exc:  # surfaced as text on the status page
+            info["index"] = str(exc)
+            return info
+        manifest = index.manifest
+        info.update({
+            "index_build": index.build_id, "built_at": manifest.get("built_at"),
+            "build_seconds": manifest.get("build_seconds"), "documents": len(manifest.get("documents", {})),
+            "chunks": manifest.get("chunk_count"), "chunks_by_kind": manifest.get("chunks_by_kind"),
+            "records": len(index.records), "skipped": manifest.get("skipped", []),
+        })
+        return info
+
+
+def safe_filename(name: str) -> str:
+    """A file name without path parts or odd characters (Swedish letters and spaces kept)."""
+    name = Path(name.replace("\\", "/")).name
+    name = re.sub(r"[^\w åäöÅÄÖ.()-]", "_", name).strip(" .")
+    return name[:120] or f"dokument-{int(time.time())}.txt"
