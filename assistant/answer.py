@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from assistant.activities import ActivityRecord
 from assistant.corpus import normalize_for_match
 from assistant.index import LoadedIndex
-from assistant.retrieve import Hit, abbreviations, detect_councils, glossary, retrieve
+from assistant.retrieve import Hit, abbreviations, detect_councils, glossary, retrieve, unindexed_regions
 from assistant.settings import Settings
 from assistant.text import content_words, detect_language, stem, tokenize, words
 
@@ -31,6 +31,8 @@ MESSAGES = {
     "empty": {"sv": "Skriv en fråga om vårdkompetensrådens planer.", "en": "Please type a question about the council plans."},
     "too_long": {"sv": "Frågan är för lång ({n} tecken). Korta den till högst {max} tecken.",
                  "en": "The question is too long ({n} characters). Please keep it under {max} characters."},
+    "other_script": {"sv": "Jag kan bara svara på frågor på svenska eller engelska. Skriv frågan med latinska bokstäver.",
+                     "en": "I can only answer questions in Swedish or English."},
     "no_words": {"sv": "Frågan innehåller inga ord att söka på. Skriv den med bokstäver.",
                  "en": "The question has no words to search for."},
 }
@@ -209,7 +211,34 @@ def topic_terms(query: str, index: LoadedIndex, councils: list[str], language: s
 
 
 def _group_weight(group: frozenset[str], idf: dict[str, float], default: float) -> float:
-    return max(idf.get(t, default) for t in group)
+    return max(_term_idf(t, idf, default) for t in group)
+
+
+def _term_idf(term: str, idf: dict[str, float], default: float) -> float:
+    if term in idf:
+        return idf[term]
+    if len(term) >= 6:  # an unevenly stemmed inflection: use the closest stem sharing its prefix
+        related = [value for token, value in idf.items() if len(token) >= 6 and (token.startswith(term) or term.startswith(token))]
+        if related:
+            return max(related)
+    return default
+
+
+def _present(group: frozenset[str], tokens: set[str]) -> bool:
+    """A group is present when a token equals an alternative or the two share a long prefix.
+
+    Snowball stems Swedish inflections unevenly ("handledarkompetens" → "handledarkomp",
+    "handledarkompetensen" → "handledarkompetens"), so a stem that starts another counts as the same word.
+    """
+    if group & tokens:
+        return True
+    for term in group:
+        if len(term) < 6:
+            continue
+        for token in tokens:
+            if len(token) >= 6 and (token.startswith(term) or term.startswith(token)):
+                return True
+    return False
 
 
 def coverage(terms: list[frozenset[str]], text: str, idf: dict[str, float]) -> float:
@@ -219,7 +248,7 @@ def coverage(terms: list[frozenset[str]], text: str, idf: dict[str, float]) -> f
     present = set(tokenize(text))
     default = max(idf.values(), default=1.0)
     total = sum(_group_weight(g, idf, default) for g in terms)
-    found = sum(_group_weight(g, idf, default) for g in terms if g & present)
+    found = sum(_group_weight(g, idf, default) for g in terms if _present(g, present))
     return found / total if total else 0.0
 
 
@@ -228,9 +257,10 @@ def unknown_share(terms: list[frozenset[str]], idf: dict[str, float], language: 
     if language != "sv" or not terms:
         return 0.0
     default = max(idf.values(), default=1.0)
+    vocabulary = set(idf)
     total = sum(_group_weight(g, idf, default) for g in terms)
     unknown = sum(_group_weight(g, idf, default) for g in terms
-                  if not any(t in idf for t in g) and not any(ch.isdigit() for t in g for ch in t))
+                  if not _present(g, vocabulary) and not any(ch.isdigit() for t in g for ch in t))
     return unknown / total if total else 0.0
 
 
@@ -514,7 +544,8 @@ def answer_question(index: LoadedIndex, embedder, settings: Settings, question: 
         text = MESSAGES["too_long"][language].format(n=len(question), max=settings.max_question_chars)
         return Answer(question[:200], text, abstained=False, language=language, invalid=True)
     if not words(question):
-        return Answer(question, MESSAGES["no_words"][language], abstained=False, language=language, invalid=True)
+        key = "other_script" if any(ch.isalpha() for ch in question) else "no_words"
+        return Answer(question, MESSAGES[key][language], abstained=False, language=language, invalid=True)
 
     composer = Composer(index, settings)
     previous = [clean_question(q) for q in history_questions(history)][-settings.history_turns:]
@@ -525,6 +556,11 @@ def answer_question(index: LoadedIndex, embedder, settings: Settings, question: 
     scope = [c for c in mentioned if not councils or c in councils] or list(councils or [])
     cross = bool(CROSS_PATTERN.search(query)) or len(scope) > 1
 
+    never_mentioned = [r for r in unindexed_regions(query, composer.known_councils) if stem(r.lower()) not in composer.idf]
+    if not mentioned and never_mentioned:
+        # A council the documents do not cover: answering from another council's plan would mislead.
+        return Answer(question, REFUSAL[language], abstained=True, language=language, intent=intent, resolved_question=query,
+                      timings_ms={"total": round((time.perf_counter() - started) * 1000, 1)})
     t0 = time.perf_counter()
     query_vector = embedder.embed_query(query)
     t1 = time.perf_counter()

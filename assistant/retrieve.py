@@ -117,6 +117,20 @@ def detect_councils(question: str, known: list[str]) -> list[str]:
     return found
 
 
+def unindexed_regions(question: str, known: list[str]) -> list[str]:
+    """Healthcare regions named in the question that no indexed council covers ("Norra", "Jämtland")."""
+    lowered = question.lower()
+    covered = {council[5:] for council in known if council.startswith("RVKR ")}
+    named = []
+    for region, counties in HEALTHCARE_REGIONS.items():
+        if region in covered:
+            continue
+        names = (region.lower(),) + counties + ENGLISH_REGION_NAMES.get(region, ())
+        if any(re.search(rf"(?<![\wåäö]){re.escape(name)}(?![\wåäö])", lowered) for name in names):
+            named.append(region)
+    return named
+
+
 def _rrf(ranked: list[int], k: int) -> dict[int, float]:
     return {position: 1.0 / (k + rank + 1) for rank, position in enumerate(ranked)}
 
