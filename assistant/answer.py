@@ -95,6 +95,7 @@ class Answer:
     closest: list[Citation] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     invalid: bool = False
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -102,7 +103,7 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations], "language": self.language,
             "intent": self.intent, "resolved_question": self.resolved_question,
             "closest": [c.to_dict() for c in self.closest], "timings_ms": self.timings_ms,
-            "invalid": self.invalid,
+            "invalid": self.invalid, "notes": self.notes,
         }
 
 
@@ -572,9 +573,14 @@ def answer_question(index: LoadedIndex, embedder, settings: Settings, question: 
     t2 = time.perf_counter()
     text, citations, abstained = composer.compose(query, intent, language, scope, hits, cross)
     t3 = time.perf_counter()
-    return Answer(
+    result = Answer(
         question=question, answer=text, abstained=abstained, citations=citations, language=language, intent=intent,
         resolved_question=query, closest=closest_passages(index, hits) if abstained else [],
         timings_ms={"embed": round((t1 - t0) * 1000, 1), "retrieve": round((t2 - t1) * 1000, 1),
                     "compose": round((t3 - t2) * 1000, 1), "total": round((t3 - started) * 1000, 1)},
     )
+    if settings.llm_base_url:  # optional fluent phrasing; its output is verified against the same citations
+        from assistant import llm
+
+        result = llm.rewrite_with_llm(result, result.citations, llm.get_backend(settings), language)
+    return result

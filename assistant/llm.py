@@ -339,13 +339,14 @@ def _with_notes(answer, *notes: str):
     return copy
 
 
-def _timed(answer, started: float):
+def _finish(answer, started: float, *notes: str):
+    """``answer`` with the LLM time added to its timings and ``notes`` attached."""
     ms = round((time.perf_counter() - started) * 1000, 1)
     timings = dict(answer.timings_ms)
     timings["llm"] = ms
     if "total" in timings:
         timings["total"] = round(timings["total"] + ms, 1)
-    return dataclasses.replace(answer, timings_ms=timings)
+    return _with_notes(dataclasses.replace(answer, timings_ms=timings), *notes)
 
 
 def _note(key: str, language: str, **values) -> str:
@@ -367,14 +368,14 @@ def rewrite_with_llm(answer, evidence: list, backend: ChatBackend | None, langua
         reply = backend.chat(build_messages(answer, evidence, language))
     except Exception as exc:  # any backend failure: the composer's answer stands
         log.warning("LLM backend %r failed: %s", backend, exc)
-        return _timed(_with_notes(answer, _note("unavailable", language)), started)
+        return _finish(answer, started, _note("unavailable", language))
 
     try:
         draft = _draft_for(answer, evidence)
         checked = check_reply(reply, evidence, language, draft, min_support)
     except Exception:  # a checker bug must not lose the verified answer
         log.exception("could not check the LLM reply")
-        return _timed(_with_notes(answer, _note("unsupported", language)), started)
+        return _finish(answer, started, _note("unsupported", language))
     for reason, sentence in checked.dropped:
         log.info("LLM sentence dropped (%s): %s", reason, sentence)
 
@@ -382,9 +383,9 @@ def rewrite_with_llm(answer, evidence: list, backend: ChatBackend | None, langua
         closest = [dataclasses.replace(c, n=i) for i, c in enumerate(evidence, start=1)]
         abstained = dataclasses.replace(answer, answer=_answer.REFUSAL.get(language, _answer.REFUSAL["sv"]),
                                         abstained=True, citations=[], closest=closest)
-        return _timed(_with_notes(abstained, _note("refused", language)), started)
+        return _finish(abstained, started, _note("refused", language))
     if checked.cited == 0:
-        return _timed(_with_notes(answer, _note("unsupported", language)), started)
+        return _finish(answer, started, _note("unsupported", language))
 
     order: dict[int, int] = {}
     for _, sentence in checked.kept:
@@ -401,7 +402,7 @@ def rewrite_with_llm(answer, evidence: list, backend: ChatBackend | None, langua
     notes = [_note("used", language, model=getattr(backend, "model", "?"))]
     if checked.dropped:
         notes.append(_note("dropped", language, n=len(checked.dropped)))
-    return _timed(_with_notes(rewritten, *notes), started)
+    return _finish(rewritten, started, *notes)
 
 
 def maybe_rewrite(answer, settings, backend: ChatBackend | None = None):
