@@ -271,7 +271,7 @@ class ChunkBaseline:
         chunks = [self.index.chunks[i] for i in ranked]
         top = chunks[0] if chunks else None
         answer = _excerpt(top.text) if top else ""
-        citations = [_citation(top.source, (top.line_start, top.line_end), answer, question.sources, n=1,
+        citations = [_citation(top.source, (top.line_start, top.line_end), top.text[:BASELINE_ANSWER_CHARS], question.sources, n=1,
                                section=top.section)] if top else []
         return {"answer": answer, "abstained": False, "citations": citations, "latency_ms": latency,
                 "ranked_sources": [c.source for c in chunks]}
@@ -349,7 +349,7 @@ class LlamaIndexBaseline:
         ranked = self.rank_retriever.retrieve(query)  # only for recall@5 / MRR, not timed
         answer = _excerpt(retrieved[0].node.get_content()) if retrieved else ""
         citations = [_citation(hit.node.metadata.get("source", ""), self._lines(hit.node),
-                               _excerpt(hit.node.get_content()), question.sources, n=i)
+                               hit.node.get_content()[:BASELINE_ANSWER_CHARS], question.sources, n=i)
                      for i, hit in enumerate(retrieved, 1)]
         return {"answer": answer, "abstained": False, "citations": citations, "latency_ms": latency,
                 "ranked_sources": [hit.node.metadata.get("source", "") for hit in ranked]}
@@ -397,10 +397,11 @@ def machine_description() -> str:
     except (OSError, StopIteration, ValueError):
         pass
     return (f"{cores} CPU cores ({cpu}){memory}, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}, no GPU")
+            f"Python {platform.python_version()}, embeddings on CPU")
 
 
 def _finish(row: dict, question: Question, system: str, result: dict) -> None:
+    result["latency_ms"] = round(result["latency_ms"], 2)
     result["pass"], result["why"] = judge(question, result["answer"], result["abstained"])
     result["recall_at_5"], result["rr"] = ranking_scores(result.pop("ranked_sources"), question.sources) \
         if question.answerable else (None, None)
@@ -484,7 +485,7 @@ def num(value, digits: int = 3) -> str:
 
 
 def ms(value) -> str:
-    return DASH if value is None else f"{value:.0f}"
+    return DASH if value is None else f"{value:.1f}" if value < 10 else f"{value:.0f}"
 
 
 SUMMARY_COLUMNS = ("system", "accuracy", "abstention acc.", "false abst.", "citation prec.", "verbatim quotes",
