@@ -219,7 +219,7 @@ def _term_idf(term: str, idf: dict[str, float], default: float) -> float:
     if term in idf:
         return idf[term]
     if len(term) >= 6:  # an unevenly stemmed inflection: use the closest stem sharing its prefix
-        related = [value for token, value in idf.items() if len(token) >= 6 and (token.startswith(term) or term.startswith(token))]
+        related = [value for token, value in idf.items() if _same_word(term, token)]
         if related:
             return max(related)
     return default
@@ -233,13 +233,13 @@ def _present(group: frozenset[str], tokens: set[str]) -> bool:
     """
     if group & tokens:
         return True
-    for term in group:
-        if len(term) < 6:
-            continue
-        for token in tokens:
-            if len(token) >= 6 and (token.startswith(term) or term.startswith(token)):
-                return True
-    return False
+    return any(_same_word(term, token) for term in group for token in tokens)
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Two stems of one word: the shorter (≥ 6 letters) starts the longer, at most 5 letters apart."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= 6 and len(long) - len(short) <= 5 and long.startswith(short)
 
 
 def coverage(terms: list[frozenset[str]], text: str, idf: dict[str, float]) -> float:

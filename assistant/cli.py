@@ -24,7 +24,9 @@ def _print_progress(fraction: float, message: str) -> None:
 
 def format_report(report) -> str:
     lines = []
-    if report.unchanged:
+    if report.kept_previous:
+        lines.append("Inga dokument kunde indexeras – det tidigare indexet behålls oförändrat.")
+    elif report.unchanged:
         lines.append(f"Indexet är redan aktuellt ({report.documents} dokument, {report.chunks} textavsnitt). Inget byggdes om.")
     else:
         kinds = ", ".join(f"{kind}: {count}" for kind, count in sorted(report.chunks_by_kind.items()))

@@ -224,9 +224,22 @@ def failure_severity(row: dict, system: str = "assistant") -> tuple:
 
 
 def worst_failures(rows: list[dict], n: int = 5, system: str = "assistant") -> list[dict]:
+    """The ``n`` most severe failures, at most one per question kind while other kinds have failures.
+
+    One per kind keeps the list informative: the same failure mode repeated five times says less
+    than five different ones. Broken quotes always come first, whatever their kind.
+    """
     failed = [r for r in rows if system in r["systems"] and
               (not r["systems"][system]["pass"] or any(c.get("quote_valid") is False for c in r["systems"][system]["citations"]))]
-    return sorted(failed, key=lambda r: failure_severity(r, system), reverse=True)[:n]
+    ranked = sorted(failed, key=lambda r: failure_severity(r, system), reverse=True)
+    chosen = [r for r in ranked if failure_severity(r, system)[0] == 5][:n]
+    kinds = {r["kind"] for r in chosen}
+    for row in ranked:
+        if len(chosen) < n and row not in chosen and row["kind"] not in kinds:
+            chosen.append(row)
+            kinds.add(row["kind"])
+    chosen += [r for r in ranked if r not in chosen][: n - len(chosen)]
+    return sorted(chosen, key=lambda r: failure_severity(r, system), reverse=True)
 
 
 # ------------------------------------------------------------------ systems
@@ -614,7 +627,9 @@ def render_markdown(results: dict) -> str:
     worst = worst_failures(results["questions"])
     parts += ["## Five worst failures (assistant)", "",
               "Ordered by severity: a quote that is not verbatim, then an answer to an unanswerable question, then a wrong "
-              "answer that cites only non-gold documents, then a wrong answer, then a false abstention.", ""]
+              "answer that cites only non-gold documents, then a wrong answer, then a false abstention (ties: more must "
+              "groups missed first). At most one per question kind, so that different failure modes show. Every "
+              "failure is in `results.json` (`pass: false`, with `why`).", ""]
     if not worst:
         parts.append("No failures.")
     for number, row in enumerate(worst, 1):

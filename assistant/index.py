@@ -71,6 +71,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     unchanged: bool = False
+    kept_previous: bool = False
     seconds: float = 0.0
     build_id: str = ""
 
@@ -231,6 +232,13 @@ def ingest(settings: Settings, rebuild: bool = False, progress: Progress | None 
                 continue
             chunks.extend(doc_chunks)
         documents = [doc for doc in documents if doc.source not in {name for name, _ in report.skipped}]
+        if not documents and previous is not None:
+            # Never replace a working index with an empty one (a wrong folder, all files broken …).
+            report.kept_previous = True
+            report.documents = len(old_docs)
+            report.build_id = previous.name
+            report.seconds = time.perf_counter() - started
+            return report
 
         cache = {} if rebuild else _previous_vectors(previous)
         keys = [embedding_key(embedder.model_id, chunk.embed_text) for chunk in chunks]
