@@ -62,7 +62,8 @@ CSS = """
 .va-sources { margin-top: .6em; border-top: 1px solid var(--border-color-primary, #ddd); padding-top: .4em; }
 .va-sources-title { font-weight: 600; margin-bottom: .25em; }
 .va-cite { margin: .3em 0; border: 1px solid var(--border-color-primary, #ddd); border-radius: 6px; padding: .25em .5em; }
-.va-cite summary { cursor: pointer; }
+.va-cite summary { cursor: pointer; font-size: .95em; }
+.va-cite summary b { font-weight: 600; }
 .va-meta { font-size: .85em; opacity: .8; margin: .25em 0; }
 .va-quote { margin: .3em 0; }
 .va-context, .va-doc { font-family: var(--font-mono, monospace); font-size: .82em; line-height: 1.45;
@@ -629,7 +630,7 @@ def build_app(assistant: Assistant | None = None, settings: Settings | None = No
             with gr.Tab("Chatt", id="chatt"):
                 with gr.Row():
                     with gr.Column(scale=4):
-                        chatbot = gr.Chatbot(label="Konversation", height=560, latex_delimiters=[],
+                        chatbot = gr.Chatbot(label="Konversation", height=640, latex_delimiters=[],
                                              elem_id="va-chatbot", buttons=["copy"], feedback_options=None,
                                              placeholder="Ställ en fråga om planerna, eller välj en exempelfråga nedan.")
                         with gr.Row():
@@ -655,6 +656,7 @@ def build_app(assistant: Assistant | None = None, settings: Settings | None = No
             with gr.Tab("Dokument", id="dokument"):
                 doc_notice = gr.HTML(start_notice)
                 doc_table = gr.Dataframe(value=rows, headers=DOC_HEADERS, interactive=False, wrap=True,
+                                         column_widths=["17%", "38%", "17%", "11%", "9%", "8%"],
                                          label="Dokument i indexet", elem_id="va-doc-table")
                 with gr.Row():
                     with gr.Column(scale=3):
@@ -672,6 +674,7 @@ def build_app(assistant: Assistant | None = None, settings: Settings | None = No
                         upload_message = gr.HTML("", elem_id="va-upload-message", min_height=40)
 
             with gr.Tab("Status", id="status") as status_tab:
+                gr.HTML("<h3 style='margin:.2em 0'>Indexets status</h3>")
                 status_view = gr.HTML(status_html(assistant), elem_id="va-status")
                 status_refresh = gr.Button("Uppdatera", elem_id="va-status-refresh")
 
@@ -680,6 +683,7 @@ def build_app(assistant: Assistant | None = None, settings: Settings | None = No
         question.submit(ui.respond, chat_inputs, chat_outputs, api_visibility="undocumented", show_progress="hidden")
         send.click(ui.respond, chat_inputs, chat_outputs, api_visibility="undocumented", show_progress="hidden")
         new.click(ui.new_conversation, None, chat_outputs, api_visibility="undocumented", queue=False)
+        chatbot.clear(ui.new_conversation, None, chat_outputs, api_visibility="undocumented", queue=False)
 
         refresh_outputs = [councils, sources, doc_table, doc_select, doc_notice, status_view]
         doc_select.change(ui.show_document, [doc_select], [doc_view], api_visibility="undocumented")
