@@ -114,9 +114,20 @@ def cmd_chat(args) -> int:
             history = []
             print("Ny konversation.")
             continue
+        reply = assistant.summary_reply(question)
+        if reply is not None:  # a follow-up draft; kept out of the history
+            print(reply)
+            continue
         answer = assistant.ask(question, history=history)
         print(format_answer(answer))
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.answer}]
+
+
+def cmd_summary(args) -> int:
+    from assistant.service import Assistant
+    from assistant.summary import summary_command
+
+    return summary_command(Assistant().index, args)
 
 
 def cmd_prepare_model(args) -> int:
@@ -169,6 +180,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", default=None)
     p.add_argument("--force", action="store_true")
     p.set_defaults(func=cmd_prepare_model)
+
+    p = sub.add_parser("summary", help="utkast till uppföljning av aktivitetsplanerna (Markdown, DOCX eller CSV)")
+    p.add_argument("--council", "--rad", action="append", dest="council", metavar="RÅD",
+                   help="råd att ta med: Södra, Mellansverige, nationella, 'alla' (kan upprepas eller kommasepareras)")
+    p.add_argument("--period", help="t.ex. 'Q3 2026', '2026', 'Q1-Q4 2026', 'ht -26'")
+    p.add_argument("--date-field", choices=("any", "timeline", "follow_up"), default="any",
+                   help="vilket datum som ska ligga inom perioden: tidplan, uppföljningsdatum eller något av dem (any)")
+    p.add_argument("--keyword", "--amne", dest="keyword", action="append", metavar="ORD",
+                   help="ämne/nyckelord, t.ex. 'VFU' eller 'förenade anställningar' (kan upprepas: något av dem)")
+    p.add_argument("--focus-area", help="bara aktiviteter vars fokusområde matchar")
+    p.add_argument("--format", choices=("md", "docx", "csv"), default="md", help="md (standard), docx eller csv")
+    p.add_argument("--out", help="fil att skriva till (standard för docx: uppfoljning-utkast.docx)")
+    p.add_argument("--overview", action="store_true", help="skriv bara översikten över råden (Markdown)")
+    p.add_argument("--delimiter", default=",", help="fältavgränsare för csv (t.ex. ';' för svenskt Excel)")
+    p.set_defaults(func=cmd_summary)
 
     p = sub.add_parser("serve", help="starta webbappen")
     p.set_defaults(func=cmd_serve)

@@ -49,6 +49,19 @@ class Assistant:
         """Answer a question; ``history`` holds the earlier turns of the conversation."""
         return answer_question(self.index, self.embedder, self.settings, question, history, councils, sources)
 
+    def summary(self, councils=None, period=None, keyword=None, focus_area=None, date_field="any"):
+        """A follow-up draft (assistant.summary.FollowUpSummary) of the councils' activity plans."""
+        from assistant.summary import build_summary
+
+        return build_summary(self.index, councils=councils, period=period, keyword=keyword,
+                             focus_area=focus_area, date_field=date_field)
+
+    def summary_reply(self, text: str) -> str | None:
+        """Markdown when a chat message asks for a follow-up draft, else None."""
+        from assistant.summary import summary_reply
+
+        return summary_reply(self.index, text)
+
     def ingest(self, rebuild: bool = False, progress=None) -> IngestReport:
         report = ingest(self.settings, rebuild=rebuild, progress=progress, embedder=self.embedder, lock_wait_s=30.0)
         with self._lock:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import REFUSAL_PHRASE, classify_intent, clean_question, is_followup
+from assistant.answer import REFUSAL_PHRASE
+from assistant.question import classify_intent, clean_question, is_followup
 from assistant.corpus import normalize_for_match
 
 pytestmark = pytest.mark.slow

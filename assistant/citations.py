@@ -1,0 +1,101 @@
+"""Citations: verbatim quotes checked against the original lines, numbered once per answer."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from assistant.corpus import normalize_for_match
+from assistant.index import LoadedIndex
+
+
+@dataclass
+class Citation:
+    """A checkable source for a claim: file, title, section, line span and a verbatim quote."""
+
+    n: int
+    source: str
+    title: str
+    council: str
+    section: str
+    lines: tuple[int, int]
+    quote: str
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["lines"] = list(self.lines)
+        return data
+
+
+def span_text(index: LoadedIndex, source: str, start: int, end: int) -> str:
+    """Normalised text of a 1-based inclusive line range of a source document."""
+    lines = index.doc_lines.get(source, [])
+    return normalize_for_match("\n".join(lines[start - 1:end]))
+
+
+def verify_quote(index: LoadedIndex, citation: Citation) -> bool:
+    """True when the quote is verbatim in the cited lines (after whitespace/hyphen normalisation)."""
+    quote = normalize_for_match(citation.quote)
+    return bool(quote) and quote in span_text(index, citation.source, *citation.lines)
+
+
+def narrow_span(index: LoadedIndex, source: str, start: int, end: int, quote: str) -> tuple[int, int]:
+    """The smallest line range inside ``start..end`` that still contains the quote."""
+    quote = normalize_for_match(quote)
+    while start < end and quote in span_text(index, source, start + 1, end):
+        start += 1
+    while end > start and quote in span_text(index, source, start, end - 1):
+        end -= 1
+    return start, end
+
+
+def quote_between(index: LoadedIndex, source: str, start: int, end: int, first: str, last: str, limit: int = 320) -> str:
+    """A verbatim stretch of the span from ``first`` through ``last`` (or just ``last`` if too long)."""
+    text = span_text(index, source, start, end)
+    head, tail = normalize_for_match(first)[:80], normalize_for_match(last)
+    a, b = text.find(head), text.find(tail)
+    if a >= 0 and b >= 0:
+        lo, hi = min(a, b), max(a + len(head), b + len(tail))
+        if hi - lo <= limit:
+            return text[lo:hi]
+    return text[b:b + len(tail)] if b >= 0 else ""
+
+
+class CitationBuilder:
+    """Numbers citations, verifies their quotes and reuses numbers for the same quote."""
+
+    def __init__(self, index: LoadedIndex, limit: int):
+        self.index, self.limit = index, limit
+        self.items: list[Citation] = []
+
+    def add(self, source: str, start: int, end: int, quote: str, section: str = "") -> int | None:
+        """The marker number for this quote, or None when it is not verbatim (or the limit is reached)."""
+        quote = normalize_for_match(quote)
+        if not quote:
+            return None
+        for citation in self.items:
+            if citation.source == source and citation.quote == quote:
+                return citation.n
+        if len(self.items) >= self.limit:
+            return None
+        start, end = narrow_span(self.index, source, start, end, quote)
+        meta = self.index.documents().get(source, {})
+        citation = Citation(len(self.items) + 1, source, meta.get("title", source), meta.get("council", ""), section,
+                            (start, end), quote)
+        if not verify_quote(self.index, citation):
+            return None
+        self.items.append(citation)
+        return citation.n
+
+
+def closest_passages(index: LoadedIndex, hits, limit: int = 3) -> list[Citation]:
+    """The passages looked at, shown when the assistant abstains (quotes are verbatim chunk text)."""
+    out = []
+    for hit in hits[:limit]:
+        first = hit.chunk.text.split("\n")[0]
+        if hit.chunk.fields:
+            first = next((value for value in hit.chunk.fields.values() if value), first)
+        citation = Citation(len(out) + 1, hit.chunk.source, hit.chunk.title, hit.chunk.council, hit.chunk.section,
+                            (hit.chunk.line_start, hit.chunk.line_end), normalize_for_match(first)[:240])
+        if verify_quote(index, citation):
+            out.append(citation)
+    return out

@@ -1,0 +1,172 @@
+"""Evidence scoring: what a question is about (term groups), how well a text covers it, sentences."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from assistant.activities import ActivityRecord
+from assistant.chunking import Chunk
+from assistant.index import LoadedIndex
+from assistant.question import GENERIC_WORDS, INTERROGATIVES, QUESTION_WORDS
+from assistant.retrieve import abbreviations, glossary
+from assistant.text import content_words, stem, tokenize, words
+
+COUNCIL_WORDS = {stem(w) for w in ("råd", "rådet", "rådets", "regionala", "regional", "vårdkompetensråd", "vårdkompetensrådet",
+                                   "vårdkompetensrådets", "council", "rvkr", "nationella", "national", "nationell", "nvkr")}
+TIME_EXPRESSION = re.compile(
+    r"\b(?:Q[1-4](?:\s*[-–]\s*Q?[1-4])?(?:\s+20\d\d)?|kvartal\s+\d|[hv]t\s*-?\s*\d\d|hösten|våren|sommaren|vintern|"
+    r"januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december|20\d\d)\b",
+    re.IGNORECASE,
+)
+
+Terms = list[frozenset[str]]
+
+
+def index_idf(index: LoadedIndex) -> dict[str, float]:
+    """Inverse document frequency of every token in the index (cached on the index object)."""
+    cache = getattr(index, "_idf_cache", None)
+    if cache is None:
+        df: dict[str, int] = {}
+        for chunk in index.chunks:
+            for token in set(tokenize(chunk.embed_text)):
+                df[token] = df.get(token, 0) + 1
+        n = max(1, len(index.chunks))
+        cache = {token: math.log(1 + n / count) for token, count in df.items()}
+        index._idf_cache = cache  # type: ignore[attr-defined]
+    return cache
+
+
+def topic_terms(query: str, index: LoadedIndex, councils: list[str], language: str = "sv") -> Terms:
+    """What the answer must be about, as groups of alternative stems.
+
+    Question words, council names and generic words are left out. An abbreviation and its long
+    form defined in the corpus ("VFU" / "verksamhetsförlagd utbildning") are one group. English
+    words are replaced by their Swedish glossary terms; other English words count only when the
+    corpus contains them (names, abbreviations).
+    """
+    idf = index_idf(index)
+    skip = QUESTION_WORDS | GENERIC_WORDS | COUNCIL_WORDS | {stem(w) for council in councils for w in words(council)}
+    long_forms = {short.lower(): long for short, long in abbreviations(index).items()}
+    groups: Terms = []
+    text = query.lower()
+    if language == "en":
+        for phrase, terms in sorted(glossary().items(), key=lambda item: -len(item[0])):
+            if re.search(rf"\b{re.escape(phrase)}\b", text):
+                stems = frozenset(t for term in terms for t in tokenize(term)) - skip
+                if stems and stems not in groups:
+                    groups.append(stems)
+                text = re.sub(rf"\b{re.escape(phrase)}\b", " ", text)
+    for word in content_words(text):
+        token = stem(word)
+        if token in skip or (language == "en" and token not in idf):
+            continue
+        alternatives = {token}
+        if word in long_forms:  # the long form's most specific word stands for the abbreviation
+            known = [t for t in tokenize(long_forms[word]) if idf.get(t, 0) > 0]
+            if known:
+                alternatives.add(max(known, key=lambda t: idf[t]))
+        group = frozenset(alternatives)
+        if group not in groups:
+            groups.append(group)
+    return groups
+
+
+def intent_terms(query: str) -> Terms:
+    """The question's own wording about the kind of answer ("ansvarar", "följs upp"), for sentence matching."""
+    return [frozenset({stem(w)}) for w in content_words(query)
+            if stem(w) in QUESTION_WORDS and stem(w) not in INTERROGATIVES and len(w) > 3]
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Two stems of one word: the shorter (≥ 6 letters) starts the longer, at most 5 letters apart.
+
+    Snowball stems Swedish inflections unevenly ("handledarkompetens" → "handledarkomp",
+    "handledarkompetensen" → "handledarkompetens").
+    """
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= 6 and len(long) - len(short) <= 5 and long.startswith(short)
+
+
+def _present(group: frozenset[str], tokens: set[str]) -> bool:
+    return bool(group & tokens) or any(_same_word(term, token) for term in group for token in tokens)
+
+
+def _term_idf(term: str, idf: dict[str, float], default: float) -> float:
+    if term in idf:
+        return idf[term]
+    related = [value for token, value in idf.items() if _same_word(term, token)] if len(term) >= 6 else []
+    return max(related) if related else default
+
+
+def _group_weight(group: frozenset[str], idf: dict[str, float], default: float) -> float:
+    return max(_term_idf(t, idf, default) for t in group)
+
+
+def coverage(terms: Terms, text: str, idf: dict[str, float]) -> float:
+    """IDF-weighted share of term groups present in ``text`` (terms unknown to the corpus weigh most)."""
+    if not terms:
+        return 1.0
+    present = set(tokenize(text))
+    default = max(idf.values(), default=1.0)
+    total = sum(_group_weight(g, idf, default) for g in terms)
+    found = sum(_group_weight(g, idf, default) for g in terms if _present(g, present))
+    return found / total if total else 0.0
+
+
+def unknown_share(terms: Terms, idf: dict[str, float], language: str) -> float:
+    """Weight share of topic terms that occur nowhere in the corpus (judged for Swedish questions)."""
+    if language != "sv" or not terms:
+        return 0.0
+    default = max(idf.values(), default=1.0)
+    vocabulary = set(idf)
+    total = sum(_group_weight(g, idf, default) for g in terms)
+    unknown = sum(_group_weight(g, idf, default) for g in terms
+                  if not _present(g, vocabulary) and not any(ch.isdigit() for t in g for ch in t))
+    return unknown / total if total else 0.0
+
+
+def record_text(record: ActivityRecord) -> str:
+    return " ".join([record.activity, record.focus_area, record.goal, record.measure, record.content, record.section,
+                     record.owner, " ".join(record.contacts)])
+
+
+@dataclass
+class Sentence:
+    """A candidate answer sentence: what to show and the verbatim text to quote."""
+
+    shown: str
+    quote: str
+
+
+_BULLET_MARK = re.compile(r"^\s*[•●▪◦*–-]+\s*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9•–-])")
+
+
+def strip_bullet(text: str) -> str:
+    return _BULLET_MARK.sub("", text)
+
+
+def sentences(chunk: Chunk) -> list[Sentence]:
+    """Sentences and list items of a chunk; activity rows give one sentence per field value."""
+    if chunk.fields:
+        return [Sentence(f"{label}: {value}", value) for label, value in chunk.fields.items()
+                if value and len(value) > 3 and label != "Rubrik"]
+    out = []
+    for line in chunk.text.split("\n"):
+        for part in _SENTENCE_END.split(line):
+            part = part.strip()
+            if len(part) > 3:
+                out.append(Sentence(strip_bullet(part), part))
+    return out
+
+
+def time_expression_phrase(text: str, before: int = 6, after: int = 3) -> str:
+    """A short verbatim phrase of ``text`` around its first time expression (Q3 2026, ht -26, hösten …)."""
+    match = TIME_EXPRESSION.search(text)
+    if not match:
+        return ""
+    head = text[: match.start()].split()[-before:]
+    tail = text[match.end():].split()[:after]
+    return " ".join(head + [match.group(0)] + tail).strip()
