@@ -168,8 +168,10 @@ class Composer:
         extra = ""
         if field_name == "follow_up" and record.measure:
             extra = f"; {record.labels.get('measure', 'mått')}: {_shorten(record.measure, 160)}"
+        if field_name == "owner" and record.contacts:
+            extra = f" ({FIELD_NAMES[language]['contacts'].lower()}: {', '.join(record.contacts)})"
         if field_name in ("owner", "contacts") and record.timeline:
-            extra = f"; {record.labels.get('timeline', 'tidplan')}: {record.timeline}"
+            extra += f"; {record.labels.get('timeline', 'tidplan')}: {record.timeline}"
         if field_name == "contacts" and record.owner:
             extra = f"; {record.labels.get('owner', 'ansvarig')}: {record.owner}" + extra
         if language == "en":
@@ -202,6 +204,8 @@ class Composer:
 
     def list_answer(self, terms: Terms, hits: list[Hit], cite: CitationBuilder) -> list[str]:
         """A whole list (intro + every item) when a list in the top chunks matches the question."""
+        if not terms:
+            return []
         best = None
         for rank, hit in enumerate(hits[:5]):
             lines = hit.chunk.text.split("\n")
@@ -261,8 +265,8 @@ class Composer:
         if not lines and not missing and wants_list and len(groups) == 1:
             lines = self.list_answer(terms, hits, cite)
         if not lines and not missing:
-            sentence_terms = terms + intent_terms(query) if intent != "fact" else terms
-            sentence_terms = sentence_terms or intent_terms(query)
+            sentence_terms = terms + intent_terms(query, self.idf) if intent != "fact" else terms
+            sentence_terms = sentence_terms or intent_terms(query, self.idf)
             for council in groups:
                 prefix = f"{_council_label(council, language)}: " if council else ""
                 lines += self.sentence_lines(sentence_terms, hits, council, language, cite, prefix, limit=1 if council else 2)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from assistant.activities import ActivityRecord
 from assistant.chunking import Chunk
 from assistant.index import LoadedIndex
-from assistant.question import GENERIC_WORDS, INTERROGATIVES, QUESTION_WORDS
+from assistant.question import GENERIC_WORDS, INTENT_VERBS, QUESTION_WORDS
 from assistant.retrieve import abbreviations, glossary
 from assistant.text import content_words, stem, tokenize, words
 
@@ -58,11 +58,16 @@ def topic_terms(query: str, index: LoadedIndex, councils: list[str], language: s
                 if stems and stems not in groups:
                     groups.append(stems)
                 text = re.sub(rf"\b{re.escape(phrase)}\b", " ", text)
+    skip_long = [w for w in skip if len(w) >= 6]
     for word in content_words(text):
         token = stem(word)
-        if token in skip or (language == "en" and token not in idf):
+        if token in skip or (language == "en" and token not in idf) or any(_same_word(token, w) for w in skip_long):
             continue
         alternatives = {token}
+        if token not in idf and not any(_same_word(token, known) for known in idf):
+            head = _known_modifier(word, idf)  # "tandvårdsrelaterade" → "tandvård"
+            if head:
+                alternatives = {head}
         if word in long_forms:  # the long form's most specific word stands for the abbreviation
             known = [t for t in tokenize(long_forms[word]) if idf.get(t, 0) > 0]
             if known:
@@ -73,10 +78,24 @@ def topic_terms(query: str, index: LoadedIndex, councils: list[str], language: s
     return groups
 
 
-def intent_terms(query: str) -> Terms:
-    """The question's own wording about the kind of answer ("ansvarar", "följs upp"), for sentence matching."""
-    return [frozenset({stem(w)}) for w in content_words(query)
-            if stem(w) in QUESTION_WORDS and stem(w) not in INTERROGATIVES and len(w) > 3]
+def _known_modifier(word: str, idf: dict[str, float]) -> str:
+    """The longest leading part of an unknown compound that the corpus knows (≥ 5 letters)."""
+    for cut in range(len(word) - 4, 4, -1):
+        left = word[:cut]
+        for candidate in (left, left[:-1] if left.endswith("s") else ""):
+            if len(candidate) >= 5 and stem(candidate) in idf:
+                return stem(candidate)
+    return ""
+
+
+def intent_terms(query: str, idf: dict[str, float]) -> Terms:
+    """The question's own wording about the kind of answer ("ansvarar", "följs"), for sentence matching."""
+    terms: Terms = []
+    for token in tokenize(query):
+        group = frozenset({token})
+        if token in INTENT_VERBS and token in idf and group not in terms:
+            terms.append(group)
+    return terms
 
 
 def _same_word(a: str, b: str) -> bool:

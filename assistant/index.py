@@ -37,6 +37,8 @@ from assistant.settings import Settings
 from assistant.text import tokenize
 
 INDEX_FORMAT_VERSION = 1
+# Modules whose code decides what goes into an index; a change in any of them triggers a rebuild.
+PIPELINE_MODULES = ("corpus.py", "chunking.py", "activities.py", "text.py")
 REBUILD_HINT = "Bygg om indexet med `assistant ingest --rebuild`."
 
 Progress = Callable[[float, str], None]
@@ -138,6 +140,15 @@ def _collection_name(settings: Settings, build_id: str) -> str:
 
 
 # --------------------------------------------------------------- ingest
+def pipeline_fingerprint() -> str:
+    """Hash of the code that turns documents into chunks, records and tokens."""
+    digest = hashlib.sha1()
+    package = Path(__file__).resolve().parent
+    for name in PIPELINE_MODULES:
+        digest.update((package / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def embedding_key(model_id: str, text: str) -> str:
     return hashlib.sha1(f"{model_id}\n{text}".encode()).hexdigest()
 
@@ -201,7 +212,8 @@ def ingest(settings: Settings, rebuild: bool = False, progress: Progress | None 
         old_docs = {name: meta.get("hash") for name, meta in old_manifest.get("documents", {}).items()}
         if (not rebuild and previous is not None and old_manifest.get("format_version") == INDEX_FORMAT_VERSION
                 and old_manifest.get("model_id") == embedder.model_id and old_manifest.get("catalog_hash") == catalog_hash
-                and old_manifest.get("input_hashes") == hashes and old_manifest.get("vector_store") == settings.vector_store):
+                and old_manifest.get("input_hashes") == hashes and old_manifest.get("vector_store") == settings.vector_store
+                and old_manifest.get("pipeline") == pipeline_fingerprint()):
             return IngestReport(
                 documents=len(old_docs), chunks_by_kind=old_manifest.get("chunks_by_kind", {}), reused=old_manifest.get("chunk_count", 0),
                 skipped=[tuple(item) for item in old_manifest.get("skipped", [])], unchanged=True,
@@ -261,6 +273,7 @@ def ingest(settings: Settings, rebuild: bool = False, progress: Progress | None 
         manifest = {
             "format_version": INDEX_FORMAT_VERSION, "model_id": embedder.model_id, "catalog_hash": catalog_hash,
             "vector_store": settings.vector_store, "input_hashes": hashes, "build_id": build_id,
+            "pipeline": pipeline_fingerprint(),
             "built_at": time.strftime("%Y-%m-%d %H:%M:%S"), "chunk_count": len(chunks),
             "chunks_by_kind": dict(Counter(chunk.kind for chunk in chunks)),
             "skipped": report.skipped,

@@ -38,6 +38,13 @@ owns own responsible responsibility contact person follow followed measured time
 list lista nämn räkna beskriv describe tell says say mentioned
 skiljer skilja skillnad skillnaden skillnader jämför jämföra jämförelse sig gäller differ differs difference compare
 between both båda varandra respektive förkortning förkortningen betyder abbreviation stand stands mean means
+många mycket namn heter kallas called named
+""".split()}
+# Verbs and nouns that describe the asked-for answer and also appear in answering sentences
+# ("Rådskansliet ansvarar … för att aktiviteter genomförs", "följs upp i samband med …").
+INTENT_VERBS = {stem(w) for w in """
+ansvarar ansvarig ansvar genomför genomförs följs följa upp uppföljning mått tidplan tidpunkt kontakt kontaktperson
+redovisas redovisning ingår består
 """.split()}
 # Words too generic in these documents to say what a question is about.
 GENERIC_WORDS = {stem(w) for w in """

@@ -64,7 +64,16 @@ def tokenize(text: str) -> list[str]:
         tokens.append(stem(word))
         for part in compound_parts(word):
             tokens.append(stem(part))
+    tokens.extend(particle_verbs(text))
     return tokens
+
+
+_PARTICLE_VERB = re.compile(r"\bfölj(?:a|er|s|as|de|ts|t)?\s+(?:[\wåäö]+\s+){0,4}?upp\b", re.IGNORECASE)
+
+
+def particle_verbs(text: str) -> list[str]:
+    """"följs (aktiviteterna) upp" means uppföljning: emit the noun's stem so the two forms meet."""
+    return [stem("uppföljning") for _ in _PARTICLE_VERB.finditer(text)]
 
 
 # Heads that Swedish planning documents build compounds with; a generic morphological list, not a

@@ -29,7 +29,7 @@ from typing import Any, Iterator  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
-from assistant.answer import REFUSAL_PHRASE, Answer, Citation  # noqa: E402
+from assistant.answer import Answer, Citation  # noqa: E402
 from assistant.corpus import normalize_for_match, strip_markup  # noqa: E402
 from assistant.index import IndexError_  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
@@ -60,10 +60,10 @@ CSS = """
 .va-pending { opacity: .7; font-style: italic; }
 .va-cursor { opacity: .6; }
 .va-sources { margin-top: .6em; border-top: 1px solid var(--border-color-primary, #ddd); padding-top: .4em; }
-.va-sources-title { font-weight: 600; margin-bottom: .25em; }
+.va-sources-title { font-weight: 600; font-size: .9rem; margin-bottom: .25em; }
 .va-cite { margin: .3em 0; border: 1px solid var(--border-color-primary, #ddd); border-radius: 6px; padding: .25em .5em; }
-.va-cite summary { cursor: pointer; font-size: .95em; }
-.va-cite summary b { font-weight: 600; }
+.va-cite summary { cursor: pointer; font-size: .9rem !important; line-height: 1.4; }
+.va-cite summary b { font-weight: 600; font-size: .9rem !important; }
 .va-meta { font-size: .85em; opacity: .8; margin: .25em 0; }
 .va-quote { margin: .3em 0; }
 .va-context, .va-doc { font-family: var(--font-mono, monospace); font-size: .82em; line-height: 1.45;
@@ -401,7 +401,7 @@ def document_html(assistant: Assistant, source: str | None) -> str:
             f'<div class="va-meta">Fil: {esc(source)} · Råd: {esc(meta.get("council") or "–")} · '
             f'Typ: {esc(meta.get("doc_type") or "–")} · Period: {esc(meta.get("period") or "–")} · '
             f"{len(lines)} rader · {len(chunks)} textavsnitt{link}</div>"
-            '<div class="va-meta">Blå rubriker visar var ett textavsnitt (det som söks och citeras) börjar och '
+            '<div class="va-meta">▼ och ▲ visar var ett textavsnitt (det som söks och citeras) börjar och '
             "slutar; tonade rader ingår inte i något avsnitt.</div></div>")
     rows = []
     for number, raw in enumerate(lines, 1):
@@ -475,24 +475,24 @@ class Handlers:
         question = (question or "").strip()
         if not question:
             gr.Warning("Skriv en fråga först.")
-            yield display, conversation, ""
+            yield list(display), conversation, ""
             return
         display.append({"role": "user", "content": f"<p>{esc(question)}</p>"})
         display.append({"role": "assistant", "content": '<p class="va-pending">Söker i dokumenten …</p>'})
-        yield display, conversation, ""
+        yield list(display), conversation, ""
         councils, sources = _as_list(councils), _as_list(sources)
         try:
             answer = self.assistant.ask(question, conversation["history"], councils=councils, sources=sources)
         except Exception as exc:
             log.exception("ask failed")
             display[-1] = {"role": "assistant", "content": _box("error", user_error(exc))}
-            yield display, conversation, ""
+            yield list(display), conversation, ""
             return
         try:
             if not answer.invalid and not answer.abstained:
                 for prefix in stream_prefixes(answer.answer)[:-1]:
                     display[-1] = {"role": "assistant", "content": answer_html(answer, self.assistant, partial=prefix)}
-                    yield display, conversation, ""
+                    yield list(display), conversation, ""
                     time.sleep(STREAM_DELAY_S)
             display[-1] = {"role": "assistant",
                            "content": answer_html(answer, self.assistant, councils=councils, sources=sources)}
@@ -502,7 +502,7 @@ class Handlers:
         if not answer.invalid:
             conversation["history"] += [{"role": "user", "content": question},
                                         {"role": "assistant", "content": answer.answer}]
-        yield display, conversation, ""
+        yield list(display), conversation, ""
 
     @staticmethod
     def new_conversation():

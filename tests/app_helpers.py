@@ -19,7 +19,12 @@ UPLOAD_TEXT = """# Plan för simulatorträning i Glimmerdalen 2026
 Glimmerdalens simulatorcentrum erbjuder simulatorträning i akut omhändertagande för undersköterskor och sjuksköterskor under hösten 2026.
 
 Simulatorträningen i Glimmerdalen leds av överläkare Tova Lindqvist.
+
+## Övrigt
+
+Jämförelse av kostnader: a < b & c, ${7*7} och {{7*7}} <script>alert(1)</script> är text, inte kod.
 """
+UPLOAD_LITERAL = "a < b & c, ${7*7} och {{7*7}}"  # must be shown literally (escaped, never evaluated)
 UPLOAD_QUESTION = "Vem leder simulatorträningen i Glimmerdalen?"
 UPLOAD_EXPECTED = "Tova Lindqvist"
 

@@ -1,0 +1,203 @@
+"""The web app in a real browser: Debian's Chromium driven by Playwright (no downloaded browsers).
+
+Screenshots go to test-artifacts/ (git-ignored). Every request the page makes beyond the app's
+loopback address is blocked and recorded; a test fails if there were any (the app must work offline).
+Skipped when /usr/bin/chromium or playwright is missing, unless the CI environment variable is set:
+in CI a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from app_helpers import (QUESTION, SODRA_SOURCE, UPLOAD_EXPECTED, UPLOAD_LITERAL, UPLOAD_NAME, UPLOAD_QUESTION,
+                         UPLOAD_TEXT, isolated_assistant, serve)
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting:Warning"),
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:Warning"),
+]
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+ANSWER_TIMEOUT_MS = 180_000
+INGEST_TIMEOUT_MS = 420_000
+
+
+def _browser_missing() -> str:
+    problems = []
+    if not CHROMIUM.exists():
+        problems.append(f"{CHROMIUM} saknas (apt-get install -y chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        problems.append("Python-paketet playwright saknas (pip install playwright)")
+    return "; ".join(problems)
+
+
+_MISSING = _browser_missing()
+if _MISSING and not os.environ.get("CI"):
+    pytest.skip(f"Webbläsartestet hoppas över: {_MISSING} (och CI är inte satt)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if _MISSING:  # only reached in CI, where the browser test must run
+        pytest.fail(f"Webbläsartestet måste köras i CI men: {_MISSING}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(browser, built_assistant, tmp_path_factory):
+    """The app over a private copy of the built index, so uploads do not touch other tests' index."""
+    assistant = isolated_assistant(built_assistant, tmp_path_factory.mktemp("browser"))
+    with serve(assistant) as url:
+        yield url
+
+
+@pytest.fixture()
+def page(browser, app_url):
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="sv-SE")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    outside: list[str] = []
+    errors: list[str] = []
+    origin = app_url.rstrip("/")
+
+    def route(route_):
+        url = route_.request.url
+        if url.startswith(origin) or url.startswith(("data:", "blob:")):
+            route_.continue_()
+        else:
+            outside.append(url)
+            route_.abort()
+
+    page.route("**/*", route)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(app_url)
+    page.wait_for_selector("#va-question textarea")
+    yield page
+    context.close()
+    assert not outside, f"the page tried to reach beyond the app: {outside[:5]}"
+    assert not errors, f"JavaScript errors on the page: {errors[:5]}"
+
+
+def _ask(page, question: str, answers_before: int) -> None:
+    page.fill("#va-question textarea", question)
+    page.click("#va-send")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#va-chatbot .va-answer').length > n "
+        "&& !document.querySelector('#va-chatbot .va-cursor') && !document.querySelector('#va-chatbot .va-pending')",
+        arg=answers_before, timeout=ANSWER_TIMEOUT_MS)
+
+
+def test_chat_answer_with_citation(page):
+    # Record whether a partial (streamed) answer was ever on screen.
+    page.evaluate("""() => { window.__sawPartial = false;
+        new MutationObserver(() => { if (document.querySelector('#va-chatbot .va-cursor')) window.__sawPartial = true; })
+            .observe(document.body, {childList: true, subtree: true}); }""")
+    _ask(page, QUESTION, 0)
+    answer = page.locator("#va-chatbot .va-answer").last
+    assert "Rådet" in answer.inner_text()
+    assert re.search(r"\[1\]", answer.inner_text())
+    assert page.evaluate("window.__sawPartial"), "the answer should stream in parts"
+
+    citation = page.locator("#va-chatbot details.va-cite").first
+    assert "RVKR Södra" in citation.locator("summary").inner_text()
+    citation.locator("summary").click()
+    mark = citation.locator("mark").first
+    mark.wait_for(state="visible")
+    assert "Rådet ska inspireras" in mark.inner_text()
+    assert SODRA_SOURCE in citation.inner_text()
+    # document markup (<b> in the source file) is never rendered as HTML
+    assert citation.locator(".va-context b").count() == 0
+    page.locator("#va-chatbot").get_by_text(QUESTION).last.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "chat.png"))
+
+    # a follow-up in the same conversation, then a fresh conversation
+    _ask(page, "Och när följs det upp?", 1)
+    assert page.locator("#va-chatbot .va-answer").count() == 2
+    page.screenshot(path=str(ARTIFACTS / "chat-followup.png"))
+    page.click("#va-new")
+    page.wait_for_function("() => document.querySelectorAll('#va-chatbot .va-answer').length === 0")
+
+
+def test_abstention_is_plain(page):
+    _ask(page, "Vad kostar en parkeringsplats i Kiruna?", 0)
+    text = page.locator("#va-chatbot .va-answer").last.inner_text()
+    assert "Det framgår inte av dokumenten" in text
+    assert page.locator("#va-chatbot .va-sources").last.inner_text().startswith("Närmaste avsnitt som granskades")
+    page.screenshot(path=str(ARTIFACTS / "chat-abstain.png"))
+
+
+def _open_documents(page):
+    page.get_by_role("tab", name="Dokument").click()
+    page.wait_for_selector("#va-doc-table")
+    page.get_by_text(SODRA_SOURCE).first.wait_for()
+
+
+def _pick_document(page, source: str):
+    page.click("#va-doc-select input")
+    page.get_by_role("option").filter(has_text=source).first.click()
+    page.wait_for_function("s => { const v = document.querySelector('#va-doc-view'); "
+                           "return v && v.innerText.includes(s) && v.querySelector('.va-chunk-start'); }", arg=source)
+
+
+def test_documents_tab(page):
+    _open_documents(page)
+    _pick_document(page, SODRA_SOURCE)
+    view = page.locator("#va-doc-view")
+    assert "Textavsnitt 1" in view.inner_text() and "slut på textavsnitt 1" in view.inner_text()
+    assert view.locator(".va-doc b").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "documents.png"))
+
+
+def test_status_tab(page):
+    page.get_by_role("tab", name="Status").click()
+    page.wait_for_selector("#va-status table")
+    text = page.locator("#va-status").inner_text()
+    assert "multilingual-e5-small" in text and "inget (inbyggd svarsmotor)" in text and "Byggtid" in text
+    page.screenshot(path=str(ARTIFACTS / "status.png"))
+
+
+def test_upload_then_question_finds_it(page, tmp_path):
+    upload = tmp_path / UPLOAD_NAME
+    upload.write_text(UPLOAD_TEXT, encoding="utf-8")
+    _open_documents(page)
+    page.set_input_files("#va-upload input[type=file]", str(upload))
+    page.get_by_text(UPLOAD_NAME).first.wait_for()
+    page.click("#va-add")
+    page.wait_for_selector("#va-upload-message .va-ok, #va-upload-message .va-error", timeout=INGEST_TIMEOUT_MS)
+    message = page.locator("#va-upload-message").inner_text()
+    assert "är nu sökbart" in message, message
+    page.wait_for_function("s => document.querySelector('#va-doc-table').innerText.includes(s)", arg=UPLOAD_NAME)
+    _pick_document(page, UPLOAD_NAME)
+    view = page.locator("#va-doc-view")
+    assert UPLOAD_LITERAL in view.inner_text() and "49" not in view.inner_text()
+    assert view.locator("script").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "upload.png"), full_page=True)
+
+    page.get_by_role("tab", name="Chatt").click()
+    _ask(page, UPLOAD_QUESTION, 0)
+    assert UPLOAD_EXPECTED in page.locator("#va-chatbot .va-answer").last.inner_text()
+    citation = page.locator("#va-chatbot details.va-cite").first
+    citation.locator("summary").click()
+    citation.locator("mark").first.wait_for(state="visible")
+    assert UPLOAD_NAME in citation.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "upload-answer.png"))
