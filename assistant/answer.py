@@ -13,7 +13,9 @@ import time
 from dataclasses import dataclass, field
 
 from assistant.activities import ActivityRecord
-from assistant.citations import Citation, CitationBuilder, closest_passages, verify_quote  # noqa: F401 - re-exported
+from assistant.citations import (  # noqa: F401 - Citation and verify_quote are re-exported
+    Citation, CitationBuilder, closest_passages, quote_between, quote_covering, verify_quote,
+)
 from assistant.evidence import (
     Terms, coverage, index_idf, intent_terms, record_text, sentences, strip_bullet, time_expression_phrase,
     topic_terms, unknown_share,
@@ -153,27 +155,32 @@ class Composer:
         if not value:
             fallback = record.owner or record.activity
             n = cite.add(record.source, record.line_start, record.line_end,
-                         quote_between_record(self, record, fallback), record.section)
+                         quote_between(self.index, record.source, record.line_start, record.line_end, record.activity, fallback),
+                         record.section)
             what = FIELD_NAMES[language][field_name]
             line = MESSAGES["missing_field"][language].format(refusal=REFUSAL[language].rstrip("."), what=what, activity=activity)
             if n is not None and record.owner:
                 owner = FIELD_NAMES[language]["owner"]
                 line += f" {owner}: {record.owner} [{n}]" if language == "sv" else f" Its {owner}: {record.owner} [{n}]"
             return line, False
-        n = cite.add(record.source, record.line_start, record.line_end, quote_between_record(self, record, quote_value),
-                     record.section)
-        if n is None:
-            return "", False
         label = record.labels.get(field_name, FIELD_NAMES[language][field_name])
-        extra = ""
+        extra, stated = "", [quote_value]
         if field_name == "follow_up" and record.measure:
             extra = f"; {record.labels.get('measure', 'mått')}: {_shorten(record.measure, 160)}"
+            stated.append(_shorten(record.measure, 160).removesuffix(" …"))
         if field_name == "owner" and record.contacts:
             extra = f" ({FIELD_NAMES[language]['contacts'].lower()}: {', '.join(record.contacts)})"
-        if field_name in ("owner", "contacts") and record.timeline:
-            extra += f"; {record.labels.get('timeline', 'tidplan')}: {record.timeline}"
+            stated.append(record.contacts[-1])
         if field_name == "contacts" and record.owner:
             extra = f"; {record.labels.get('owner', 'ansvarig')}: {record.owner}" + extra
+            stated.append(record.owner)
+        if field_name in ("owner", "contacts") and record.timeline:
+            extra += f"; {record.labels.get('timeline', 'tidplan')}: {record.timeline}"
+            stated.append(record.timeline)
+        quote = quote_covering(self.index, record.source, record.line_start, record.line_end, record.activity, stated)
+        n = cite.add(record.source, record.line_start, record.line_end, quote, record.section)
+        if n is None:
+            return "", False
         if language == "en":
             return f"{council} – “{activity}”: {FIELD_NAMES['en'][field_name]} ({label}) {value}{extra} [{n}]", True
         return f"{council} – ”{activity}”: {label} {value}{extra} [{n}]", True
@@ -278,13 +285,6 @@ class Composer:
         if language == "en":
             lines.insert(0, "According to the documents (quoted in Swedish):")
         return "\n".join(lines), cite.items, False
-
-
-def quote_between_record(composer: Composer, record: ActivityRecord, value: str) -> str:
-    """A verbatim quote from the record's activity through the answering value (or the value alone)."""
-    from assistant.citations import quote_between
-
-    return quote_between(composer.index, record.source, record.line_start, record.line_end, record.activity, value)
 
 
 def _list_items(lines: list[str], i: int) -> list[str]:

@@ -52,12 +52,37 @@ def quote_between(index: LoadedIndex, source: str, start: int, end: int, first: 
     """A verbatim stretch of the span from ``first`` through ``last`` (or just ``last`` if too long)."""
     text = span_text(index, source, start, end)
     head, tail = normalize_for_match(first)[:80], normalize_for_match(last)
-    a, b = text.find(head), text.find(tail)
+    a = text.find(head)
+    b = text.find(tail, a + len(head)) if a >= 0 else -1  # the value as it appears after the activity
+    b = b if b >= 0 else text.find(tail)
     if a >= 0 and b >= 0:
         lo, hi = min(a, b), max(a + len(head), b + len(tail))
         if hi - lo <= limit:
             return text[lo:hi]
     return text[b:b + len(tail)] if b >= 0 else ""
+
+
+def quote_covering(index: LoadedIndex, source: str, start: int, end: int, first: str, values: list[str],
+                   limit: int = 420) -> str:
+    """A verbatim stretch from ``first`` through the furthest of ``values`` that fits in ``limit``.
+
+    Used for activity rows so that the quote covers every value the answer states (owner, timeline …).
+    """
+    text = span_text(index, source, start, end)
+    head = normalize_for_match(first)[:80]
+    a = text.find(head)
+    if a < 0:
+        return quote_between(index, source, start, end, first, values[0]) if values else ""
+    ends = []
+    for value in values:
+        tail = normalize_for_match(value)
+        b = text.find(tail, a + len(head)) if tail else -1
+        if b >= 0:
+            ends.append(b + len(tail))
+    fitting = [e for e in ends if e - a <= limit]
+    if fitting:
+        return text[a:max(fitting)]
+    return quote_between(index, source, start, end, first, values[0]) if values else text[a:a + len(head)]
 
 
 class CitationBuilder:
