@@ -22,11 +22,13 @@ from assistant.evidence import (
 )
 from assistant.index import LoadedIndex
 from assistant.question import (
-    COUNT_WORDS, CROSS_PATTERN, asks_for_date, classify_intent, clean_question, history_questions, resolve_followup,
+    COUNT_WORDS, CROSS_PATTERN, asks_for_date, clean_question, history_questions, resolve_followup,
 )
 from assistant.retrieve import Hit, detect_councils, retrieve, unindexed_regions
 from assistant.settings import Settings
 from assistant.text import detect_language, stem, words
+
+__all__ = ["REFUSAL", "REFUSAL_PHRASE", "Answer", "Citation", "Composer", "answer_question", "verify_quote"]
 
 # The one refusal phrase: used by the composer, the tests and the UI.
 REFUSAL_PHRASE = "Det framgår inte av dokumenten"

@@ -220,7 +220,9 @@ def _record_header(lines: list[str], start: int) -> int | None:
     k = start - 1
     while k >= 0 and _blank(lines[k]):
         k -= 1
-    if k >= 0 and start - k <= 4 and _NUMBERED_HEADING.match(join_lines([lines[k]])) and len(_words(lines[k])) <= 6:
+    text = join_lines([lines[k]]) if k >= 0 else ""
+    # "Mål och aktivitet 2" names the record; "Fokusområde 2: Ledarskap" is a section heading above it.
+    if k >= 0 and start - k <= 4 and _NUMBERED_HEADING.match(text) and len(_words(lines[k])) <= 6 and ":" not in text:
         return k
     return None
 
@@ -404,7 +406,7 @@ class SectionIndex:
 # ---------------------------------------------------------------- slides
 def slide_spans(lines: list[str]) -> list[tuple[int, int]]:
     """Segments separated by runs of at least ``SLIDE_BREAK_BLANKS`` blank lines."""
-    spans, start, blanks = [], None, 0
+    spans, start, blanks, last = [], None, 0, 0
     for i, line in enumerate(lines):
         if _blank(line):
             blanks += 1

@@ -5,7 +5,6 @@ Counts and values were checked by hand against corpus/*.txt. Fast and offline.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -20,12 +19,7 @@ from assistant.chunking import KIND_ACTIVITY, KIND_PARAGRAPH, Chunk, chunk_docum
 from assistant.corpus import COUNCIL_NATIONAL, find_documents, load_catalog, read_document
 from assistant.settings import Settings
 
-CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
-NATIONAL = "000_a136ead4faa7fb25.txt"
-MELLANSVERIGE = "001_c218980ea090ff6f.txt"
-SODRA = "002_8b6a782e2b1e2be8.txt"
-PRESENTATION = "003_89452c7ebf6beef5.txt"
-UPPDRAG = "004_6fc778f79882cfcd.txt"
+from corpus_names import CORPUS_DIR, MELLANSVERIGE, NATIONAL, PRESENTATION, SODRA, UPPDRAG
 
 
 @pytest.fixture(scope="module")
