@@ -17,7 +17,7 @@ from assistant.citations import (  # noqa: F401 - Citation and verify_quote are 
     Citation, CitationBuilder, closest_passages, quote_between, quote_covering, verify_quote,
 )
 from assistant.evidence import (
-    Terms, coverage, index_idf, intent_terms, record_text, sentences, strip_bullet, time_expression_phrase,
+    Terms, adds_expected_information, coverage, index_idf, intent_terms, record_text, sentences, strip_bullet, time_expression_phrase,
     topic_terms, unknown_share,
 )
 from assistant.index import LoadedIndex
@@ -241,11 +241,11 @@ class Composer:
             out.append(f"- {strip_bullet(item)}" + (f" [{n}]" if n else ""))
         return out
 
-    def sentence_lines(self, terms: Terms, hits: list[Hit], council: str | None, language: str, cite: CitationBuilder,
-                       prefix: str = "", limit: int = 2) -> list[str]:
+    def sentence_lines(self, query: str, terms: Terms, hits: list[Hit], council: str | None, language: str,
+                       cite: CitationBuilder, prefix: str = "", limit: int = 2) -> list[str]:
         out = []
         for score, hit, sentence in self.best_sentences(terms, hits, council, limit):
-            if score < self.settings.min_sentence_score:
+            if score < self.settings.min_sentence_score or not adds_expected_information(query, sentence.shown):
                 continue
             n = cite.add(hit.chunk.source, hit.chunk.line_start, hit.chunk.line_end, sentence.quote, hit.chunk.section)
             if n is not None:
@@ -278,7 +278,8 @@ class Composer:
             sentence_terms = sentence_terms or intent_terms(query, self.idf)
             for council in groups:
                 prefix = f"{_council_label(council, language)}: " if council else ""
-                lines += self.sentence_lines(sentence_terms, hits, council, language, cite, prefix, limit=1 if council else 2)
+                lines += self.sentence_lines(query, sentence_terms, hits, council, language, cite, prefix,
+                                             limit=1 if council else 2)
         if not lines:
             if missing:
                 return "\n".join(missing), cite.items, True

@@ -189,3 +189,28 @@ def time_expression_phrase(text: str, before: int = 6, after: int = 3) -> str:
     head = text[: match.start()].split()[-before:]
     tail = text[match.end():].split()[:after]
     return " ".join(head + [match.group(0)] + tail).strip()
+
+
+_ASKS_NAME = re.compile(r"\bvem är\b|\bvad heter\b|\bvilka personer\b|\bwho is\b|\bwhat is the name\b", re.IGNORECASE)
+_ASKS_YEAR = re.compile(r"\bvilket år\b|\bwhich year\b|\bwhat year\b", re.IGNORECASE)
+_ASKS_TIME = re.compile(r"\bnär\b(?!\s+det\s+gäller)|\bwhen\b|\bvilket datum\b|\bwhat date\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÅÄÖ][\wåäöÅÄÖ-]+")
+
+
+def adds_expected_information(question: str, sentence: str) -> bool:
+    """Whether a sentence gives the kind of fact the question asks for, beyond what the question says.
+
+    "Vem är …"/"Vad heter …" needs a name, "Vilket år …" a year, "När …" a time expression — each one
+    that the question does not already contain. Other questions pass.
+    """
+    lowered_question = question.lower()
+    if _ASKS_YEAR.search(question):
+        return any(year not in question for year in _YEAR.findall(sentence))
+    if _ASKS_TIME.search(question):
+        return any(m.group(0).lower() not in lowered_question for m in TIME_EXPRESSION.finditer(sentence))
+    if _ASKS_NAME.search(question):
+        body = strip_bullet(sentence)
+        names = [m.group(0) for m in _CAPITALISED.finditer(body) if m.start() > 0]
+        return any(name.lower() not in lowered_question for name in names)
+    return True

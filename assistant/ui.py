@@ -1,11 +1,13 @@
-"""The Gradio web app: tabs "Chatt", "Dokument" and "Status" over one :class:`Assistant`.
+"""The Gradio web app: tabs "Chatt", "Dokument", "Uppföljning" and "Status" over one :class:`Assistant`.
 
 ``app.py`` is a thin launcher around :func:`main`; tests call :func:`build_app` with an injected
 Assistant and :func:`launch` on a free port.
 
 Rendering rule: every piece of document text (answers, quotes, titles, sections, file names, lines)
 goes through :func:`html.escape` before it is wrapped in markup, so nothing from a document is ever
-rendered as HTML. Handlers catch every exception and show a Swedish message instead of a traceback.
+rendered as HTML. Follow-up drafts (Markdown from :mod:`assistant.summary`) are converted by
+:func:`markdown_html`, which escapes every piece of text and emits only its own headings, tables,
+lists and paragraphs. Handlers catch every exception and show a Swedish message instead of a traceback.
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ import html  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
 import re  # noqa: E402
+import shutil  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
-from collections import defaultdict  # noqa: E402
+import unicodedata  # noqa: E402
+from collections import defaultdict, deque  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any, Iterator  # noqa: E402
 
@@ -52,6 +57,9 @@ MAX_SPAN_LINES = 14       # longer cited spans are trimmed around the highlighte
 KIND_LABELS = {"paragraph": "stycke", "list": "lista", "activity": "aktivitet", "slide": "bild",
                "table": "tabell", "heading": "rubrik"}
 UPLOAD_TYPES = [".pdf", ".docx", ".md", ".txt"]
+DATE_FIELD_CHOICES = [("Tidplan", "timeline"), ("Uppföljningsdatum", "follow_up"), ("Båda", "any")]
+SUMMARY_DIRS_KEPT = 12    # download folders of earlier drafts kept before the oldest is removed
+NO_MATCHES = "Inga aktiviteter i planerna matchar urvalet."
 
 CSS = """
 .va-answer p { margin: 0 0 .45em 0; }
@@ -87,6 +95,16 @@ mark, .va-context mark { background: #ffe066; color: #111; padding: 0 .1em; bord
 .va-uncovered { opacity: .5; }
 .va-doc-head h3 { margin: .2em 0; }
 .va-status table { border-collapse: collapse; }
+.va-summary h3 { margin: .5em 0 .25em; font-size: 1.15em; }
+.va-summary h4 { margin: .6em 0 .25em; font-size: 1.05em; }
+.va-summary h5 { margin: .5em 0 .2em; font-size: .95em; }
+.va-summary p { margin: 0 0 .45em 0; }
+.va-table-wrap { overflow-x: auto; max-width: 100%; margin: .3em 0 .6em; }
+.va-table-wrap table { border-collapse: collapse; font-size: .8em; width: 100%; }
+.va-table-wrap th, .va-table-wrap td { border: 1px solid var(--border-color-primary, #ddd); padding: .25em .45em;
+  text-align: left; vertical-align: top; min-width: 4em; }
+.va-table-wrap th { background: var(--background-fill-secondary, #f3f4f6); font-weight: 600; }
+.va-sources-list { font-size: .85em; }
 .va-status td, .va-status th { padding: .3em .8em; border-bottom: 1px solid var(--border-color-primary, #ddd);
   text-align: left; vertical-align: top; }
 """
@@ -361,12 +379,187 @@ def answer_payload(answer: Answer, partial: str | None = None) -> dict:
     citations = data["citations"] if partial is None else [c for c in data["citations"] if c["n"] in numbers]
     return {"answer": text, "citations": citations, "abstained": answer.abstained, "invalid": answer.invalid,
             "closest": data["closest"] if partial is None else [], "language": answer.language,
-            "resolved_question": answer.resolved_question, "done": partial is None, "error": None}
+            "resolved_question": answer.resolved_question, "done": partial is None, "error": None,
+            "summary": False}
 
 
 def error_payload(message: str) -> dict:
     return {"answer": message, "citations": [], "abstained": False, "invalid": False, "closest": [],
-            "language": "sv", "resolved_question": "", "done": True, "error": message}
+            "language": "sv", "resolved_question": "", "done": True, "error": message, "summary": False}
+
+
+def summary_payload(markdown: str, question: str) -> dict:
+    """The API result for a follow-up draft: the Markdown as the answer (its sources are listed in it)."""
+    english = markdown.startswith("Draft follow-up report")
+    return {"answer": markdown, "citations": [], "abstained": False, "invalid": False, "closest": [],
+            "language": "en" if english else "sv", "resolved_question": question, "done": True, "error": None,
+            "summary": True}
+
+
+# ------------------------------------------------------------------ follow-up drafts (Markdown → safe HTML)
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_MD_BULLET = re.compile(r"^\s*[-*]\s+")
+_MD_SOURCE = re.compile(r"^\[\d{1,3}\]\s")
+
+
+def table_cells(line: str) -> list[str]:
+    """The cells of a Markdown table row; ``\\|`` is a literal bar and ``\\\\`` a backslash."""
+    cells, current, i, closed = [], [], 0, False
+    text = line.strip()
+    while i < len(text):
+        ch = text[i]
+        closed = False
+        if ch == "\\" and i + 1 < len(text):
+            current.append(text[i + 1])
+            i += 2
+            continue
+        if ch == "|":
+            cells.append("".join(current))
+            current, closed = [], True
+        else:
+            current.append(ch)
+        i += 1
+    if not closed:
+        cells.append("".join(current))
+    if text.startswith("|"):
+        cells = cells[1:]
+    return [cell.strip() for cell in cells]
+
+
+def _cell_html(text: str) -> str:
+    return _inline(text)  # escaped like all document text (a "<br>" in a cell stays visible text)
+
+
+def _table_html(rows: list[str]) -> str:
+    header, body = table_cells(rows[0]), [table_cells(r) for r in rows[2:]]
+    head = "".join(f"<th>{_cell_html(h)}</th>" for h in header)
+    lines = []
+    for cells in body:
+        cells = (cells + [""] * len(header))[:len(header)] if header else cells
+        lines.append("<tr>" + "".join(f"<td>{_cell_html(c)}</td>" for c in cells) + "</tr>")
+    return (f'<div class="va-table-wrap"><table><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(lines)}</tbody></table></div>')
+
+
+def markdown_html(markdown: str) -> str:
+    """A follow-up draft's Markdown as HTML: headings, tables, lists and paragraphs; all text escaped.
+
+    Only the structure is interpreted (``#`` headings, ``|`` tables, ``- `` lists, blank-line
+    paragraphs, ``[n]`` markers); everything else, raw HTML and Markdown emphasis included, is shown as
+    the literal text it is. The result has no blank lines, so a Markdown-rendering host (the chatbot)
+    treats it as one HTML block and leaves it alone.
+    """
+    lines = (markdown or "").replace("\r\n", "\n").split("\n")
+    out: list[str] = []
+    paragraph: list[str] = []
+    items: list[str] = []
+
+    def flush() -> None:
+        if paragraph:
+            css = ' class="va-sources-list"' if all(_MD_SOURCE.match(p) for p in paragraph) else ""
+            out.append(f"<p{css}>" + "<br>".join(_inline(p) for p in paragraph) + "</p>")
+            paragraph.clear()
+        if items:
+            out.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>")
+            items.clear()
+
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        heading = _MD_HEADING.match(line)
+        if not line.strip():
+            flush()
+        elif heading:
+            flush()
+            level = min(len(heading.group(1)) + 2, 6)  # "#" → h3: the draft sits inside a page or a message
+            out.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
+        elif line.lstrip().startswith("|") and i + 1 < len(lines) and _MD_SEPARATOR.match(lines[i + 1]):
+            flush()
+            rows = [line, lines[i + 1]]
+            i += 2
+            while i < len(lines) and lines[i].lstrip().startswith("|"):
+                rows.append(lines[i])
+                i += 1
+            out.append(_table_html(rows))
+            continue
+        elif _MD_BULLET.match(line):
+            if paragraph:
+                flush()
+            items.append(_MD_BULLET.sub("", line))
+        else:
+            if items:
+                flush()
+            paragraph.append(line.strip())
+        i += 1
+    flush()
+    return "".join(out)
+
+
+def summary_chat_html(markdown: str) -> str:
+    """A follow-up draft as a chat message."""
+    note = ("<p class='va-meta'>Utkastet ingår inte i samtalet, så nästa fråga ställs fristående. "
+            "Under fliken Uppföljning kan du välja period och ämne och ladda ned utkastet som Word, CSV "
+            "eller Markdown.</p>")
+    return f'<div class="va-answer va-summary">{markdown_html(markdown)}{note}</div>'
+
+
+def summary_preview_html(summary, overview: bool = False) -> str:
+    """The preview of the Uppföljning tab: counts and notes, then the draft (with the overview when asked)."""
+    from assistant.summary import render_markdown
+
+    if not summary.rows:
+        return no_matches_html(summary)
+    councils = len(summary.sections)
+    count = (f"{len(summary.rows)} aktivitet{'er' if len(summary.rows) != 1 else ''} från "
+             f"{councils} råd.")
+    body = markdown_html(render_markdown(summary, overview=bool(overview)))
+    return f'<div class="va-summary"><div class="va-ok">{esc(count)}</div>{body}</div>'
+
+
+def no_matches_html(summary) -> str:
+    """Swedish advice when no activity matched the selection."""
+    selection = [f"råd: {', '.join(summary.councils)}"]
+    if summary.period:
+        where = {"any": "tidplan eller uppföljningsdatum", "timeline": "tidplan",
+                 "follow_up": "uppföljningsdatum"}.get(summary.date_field, "datum")
+        selection.append(f"period: {summary.period} ({where} inom perioden)")
+    if summary.keywords:
+        selection.append(f"ämne: ”{summary.theme}” (söks i aktivitet, fokusområde, mål och uppföljningsmått)")
+    if summary.focus_area:
+        selection.append(f"fokusområde: {summary.focus_area}")
+    return _box("notice", f"{NO_MATCHES} Urval – {'; '.join(selection)}. Prova en annan period, ett annat "
+                          "datumfält, fler råd eller ett annat ämne.")
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-")[:40]
+
+
+def summary_file_stem(summary) -> str:
+    """A file name for the draft from its selection: uppfoljning-RVKR-Sodra-Q1-2027."""
+    parts = ["uppfoljning"]
+    if summary.councils and len(summary.councils) <= 2:
+        parts += [_slug(c) for c in summary.councils]
+    for value in (summary.period, summary.theme, summary.focus_area):
+        if value:
+            parts.append(_slug(value))
+    return "-".join(p for p in parts if p)[:100] or "uppfoljning"
+
+
+def write_summary_files(summary, folder: Path, overview: bool = False) -> dict[str, Path]:
+    """The draft as DOCX, CSV (UTF-8 with BOM, so Excel reads å, ä, ö) and Markdown in ``folder``."""
+    from assistant.summary import render_csv, render_markdown, write_docx
+
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = summary_file_stem(summary)
+    docx = write_docx(summary, folder / f"{stem}.docx", overview=bool(overview))
+    csv_path = folder / f"{stem}.csv"
+    csv_path.write_text(render_csv(summary), encoding="utf-8-sig", newline="")
+    md_path = folder / f"{stem}.md"
+    md_path.write_text(render_markdown(summary, overview=bool(overview)), encoding="utf-8")
+    return {"docx": docx, "csv": csv_path, "md": md_path}
 
 
 # ------------------------------------------------------------------ documents and status
@@ -464,6 +657,17 @@ class Handlers:
 
     def __init__(self, assistant: Assistant):
         self.assistant = assistant
+        self._summary_dirs: deque[Path] = deque()
+        self._summary_lock = threading.Lock()
+
+    def _summary_reply(self, question: str) -> str | None:
+        """The follow-up draft (Markdown) a chat message asks for, else None (also when it fails:
+        the question path then answers, or reports the error)."""
+        try:
+            return self.assistant.summary_reply(question)
+        except Exception:
+            log.warning("summary_reply failed; answering as a question", exc_info=True)
+            return None
 
     # -- chat -------------------------------------------------------------
     def respond(self, question: str, conversation: dict | None, councils: list[str] | None,
@@ -480,6 +684,16 @@ class Handlers:
         display.append({"role": "user", "content": f"<p>{esc(question)}</p>"})
         display.append({"role": "assistant", "content": '<p class="va-pending">Söker i dokumenten …</p>'})
         yield list(display), conversation, ""
+        draft = self._summary_reply(question)
+        if draft is not None:
+            # shown, but kept out of the history: the next question is not a follow-up to a draft
+            try:
+                display[-1] = {"role": "assistant", "content": summary_chat_html(draft)}
+            except Exception as exc:
+                log.exception("rendering the draft failed")
+                display[-1] = {"role": "assistant", "content": _box("error", user_error(exc))}
+            yield list(display), conversation, ""
+            return
         councils, sources = _as_list(councils), _as_list(sources)
         try:
             answer = self.assistant.ask(question, conversation["history"], councils=councils, sources=sources)
@@ -513,7 +727,13 @@ class Handlers:
         """Answer a question with citations; streams growing partial answers, the last one has done=True.
 
         history: earlier turns as role/content dicts (or a JSON string of them); councils/sources: filters.
+        A request for a follow-up draft ("Sammanfatta uppföljningen för Södra") is answered with the
+        draft as Markdown and summary=True (citations are then listed in the Markdown itself).
         """
+        draft = self._summary_reply((question or "").strip()) if (question or "").strip() else None
+        if draft is not None:
+            yield summary_payload(draft, (question or "").strip())
+            return
         try:
             answer = self.assistant.ask(question or "", plain_history(history), councils=_as_list(councils),
                                         sources=_as_list(sources))
@@ -601,6 +821,59 @@ class Handlers:
     def status(self) -> str:
         return status_html(self.assistant)
 
+    # -- follow-up drafts ----------------------------------------------------
+    def summary_councils(self, selected=None):
+        """Choices for the Uppföljning tab's council selector: the councils with activity plans."""
+        from assistant.summary import plan_councils
+
+        try:
+            choices = plan_councils(self.assistant.index)
+        except Exception:
+            log.warning("council choices for the summary failed", exc_info=True)
+            choices = []
+        return gr.update(choices=choices, value=[c for c in (selected or []) if c in choices])
+
+    def _summary_folder(self) -> Path:
+        """A fresh folder for one draft's files; the oldest folders are removed."""
+        folder = Path(tempfile.mkdtemp(prefix="va-uppfoljning-"))
+        with self._summary_lock:
+            self._summary_dirs.append(folder)
+            while len(self._summary_dirs) > SUMMARY_DIRS_KEPT:
+                shutil.rmtree(self._summary_dirs.popleft(), ignore_errors=True)
+        return folder
+
+    def make_summary(self, councils=None, period: str | None = None, keyword: str | None = None,
+                     date_field: str | None = "any", overview: bool = False):
+        """The Uppföljning tab: (preview HTML, DOCX, CSV and Markdown download buttons).
+
+        ``keyword`` may hold several words or phrases separated by commas (an activity matching any
+        of them is taken). No matches or an error give a Swedish message and hidden download buttons.
+        """
+        from assistant.summary import SummaryError
+
+        hidden = gr.update(value=None, visible=False)
+        keywords = [k.strip() for k in re.split(r"[,;]", keyword or "") if k.strip()]
+        try:
+            summary = self.assistant.summary(councils=_as_list(councils), period=(period or "").strip() or None,
+                                             keyword=keywords or None, date_field=date_field or "any")
+        except SummaryError as exc:
+            return _box("error", str(exc)), hidden, hidden, hidden
+        except Exception as exc:
+            log.exception("summary failed")
+            return _box("error", f"Utkastet kunde inte skapas: {user_error(exc)}"), hidden, hidden, hidden
+        if not summary.rows:
+            return no_matches_html(summary), hidden, hidden, hidden
+        try:
+            preview = summary_preview_html(summary, overview=bool(overview))
+            files = write_summary_files(summary, self._summary_folder(), overview=bool(overview))
+        except Exception as exc:
+            log.exception("writing the summary failed")
+            return _box("error", f"Utkastet kunde inte sparas: {user_error(exc)}"), hidden, hidden, hidden
+        return (preview,
+                gr.update(value=str(files["docx"]), visible=True),
+                gr.update(value=str(files["csv"]), visible=True),
+                gr.update(value=str(files["md"]), visible=True))
+
 
 def _remove_quietly(path: Path) -> None:
     try:
@@ -621,6 +894,7 @@ def build_app(assistant: Assistant | None = None, settings: Settings | None = No
         rows, start_notice = documents_rows(assistant), ""
     except Exception as exc:
         council_choices, document_choices, rows, start_notice = [], [], [], _box("error", user_error(exc))
+    plan_choices = ui.summary_councils().get("choices", [])
 
     with gr.Blocks(title=APP_TITLE, analytics_enabled=False) as demo:
         gr.HTML(f"<h2 style='margin:.2em 0'>{esc(APP_TITLE)}</h2>"
@@ -673,6 +947,36 @@ def build_app(assistant: Assistant | None = None, settings: Settings | None = No
                         add_button = gr.Button("Lägg till och indexera", variant="primary", elem_id="va-add")
                         upload_message = gr.HTML("", elem_id="va-upload-message", min_height=40)
 
+            with gr.Tab("Uppföljning", id="uppfoljning"):
+                gr.HTML("<h3 style='margin:.2em 0'>Utkast till uppföljning av aktivitetsplanerna</h3>"
+                        "<div class='va-meta'>Aktiviteterna hämtas ordagrant ur planerna med ansvarig, tidplan, "
+                        "uppföljningsmått och källa; kolumnerna Status och Kommentar fyller du i själv.</div>")
+                with gr.Row():
+                    with gr.Column(scale=1, min_width=260):
+                        sum_councils = gr.Dropdown(choices=plan_choices, value=[], multiselect=True, label="Råd",
+                                                   info="Tomt = alla råd", elem_id="va-sum-councils")
+                        sum_period = gr.Textbox(label="Period", placeholder="t.ex. Q3 2026, 2026 eller Q1 2027",
+                                                info="Tomt = alla datum", max_lines=1, elem_id="va-sum-period")
+                        sum_keyword = gr.Textbox(label="Ämne eller fokusområde", placeholder="t.ex. VFU",
+                                                 info="Tomt = alla aktiviteter; flera ämnen med komma",
+                                                 max_lines=1, elem_id="va-sum-keyword")
+                        sum_date_field = gr.Radio(choices=DATE_FIELD_CHOICES, value="any",
+                                                  label="Datum som ska ligga inom perioden",
+                                                  elem_id="va-sum-date-field")
+                        sum_overview = gr.Checkbox(value=False, label="Översikt över råden",
+                                                   info="En tabell som ställer rådens aktiviteter sida vid sida",
+                                                   elem_id="va-sum-overview")
+                        sum_create = gr.Button("Skapa utkast", variant="primary", elem_id="va-sum-create")
+                        sum_docx = gr.DownloadButton("Ladda ned Word (DOCX)", visible=False, size="md",
+                                                     elem_id="va-sum-docx")
+                        sum_csv = gr.DownloadButton("Ladda ned CSV", visible=False, size="md", elem_id="va-sum-csv")
+                        sum_md = gr.DownloadButton("Ladda ned Markdown", visible=False, size="md",
+                                                   elem_id="va-sum-md")
+                    with gr.Column(scale=4):
+                        sum_preview = gr.HTML(
+                            _box("notice", "Välj råd, period och ämne och klicka på Skapa utkast."),
+                            elem_id="va-sum-preview", max_height=900)
+
             with gr.Tab("Status", id="status") as status_tab:
                 gr.HTML("<h3 style='margin:.2em 0'>Indexets status</h3>")
                 status_view = gr.HTML(status_html(assistant), elem_id="va-status")
@@ -693,10 +997,19 @@ def build_app(assistant: Assistant | None = None, settings: Settings | None = No
             show_progress="full", show_progress_on=[upload_message],
         ).then(
             ui.refresh, [councils, sources, doc_select], refresh_outputs, api_visibility="undocumented",
+        ).then(
+            ui.summary_councils, [sum_councils], [sum_councils], api_visibility="undocumented",
         ).then(lambda: None, None, [upload_file], api_visibility="undocumented")
         status_tab.select(ui.status, None, [status_view], api_visibility="undocumented")
         status_refresh.click(ui.status, None, [status_view], api_visibility="undocumented")
         demo.load(ui.refresh, [councils, sources, doc_select], refresh_outputs, api_visibility="undocumented")
+        demo.load(ui.summary_councils, [sum_councils], [sum_councils], api_visibility="undocumented")
+
+        summary_inputs = [sum_councils, sum_period, sum_keyword, sum_date_field, sum_overview]
+        summary_outputs = [sum_preview, sum_docx, sum_csv, sum_md]
+        for trigger in (sum_create.click, sum_period.submit, sum_keyword.submit):
+            trigger(ui.make_summary, summary_inputs, summary_outputs, api_visibility="undocumented",
+                    show_progress="minimal", show_progress_on=[sum_preview])
 
         gr.api(ui.chat_api, api_name="chat")
 

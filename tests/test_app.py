@@ -6,7 +6,9 @@ app on a free loopback port (the network guard in conftest fails them on any non
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import json
 import os
 import subprocess
@@ -22,7 +24,8 @@ from app_helpers import (QUESTION, SODRA_SOURCE, UPLOAD_EXPECTED, UPLOAD_LITERAL
 from assistant.answer import REFUSAL_PHRASE, Answer, Citation
 from assistant.index import IndexNotFound
 from assistant.ui import (Handlers, answer_body_html, answer_html, context_html, document_html, locate_quote,
-                          plain_history, stream_prefixes, user_error)
+                          markdown_html, plain_history, stream_prefixes, summary_preview_html, table_cells,
+                          user_error)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [  # pandas deprecations raised inside gradio's queue, not by this project
@@ -165,6 +168,120 @@ def test_upload_rejects_bad_type_and_existing_name(settings_factory, tmp_path):
     assert not (assistant.settings.corpus_dir / "program.exe").exists()
 
 
+# ------------------------------------------------------------------ fast: follow-up drafts
+EVIL = "<script>alert(1)</script>"
+
+
+def hand_made_summary(rows: int = 2):
+    """A FollowUpSummary as build_summary makes it, with document text that looks like HTML and Markdown."""
+    from assistant.citations import Citation as SummaryCitation
+    from assistant.summary import CouncilSection, FollowUpSummary, SummaryRow
+
+    made = [SummaryRow(council="RVKR Test", plan=f"Plan {EVIL}", focus_area="VFU & <b>handledning</b>",
+                       goal="Mål | med streck", activity=f"Aktivitet {i} {EVIL}", owner="Rådet", contacts="",
+                       content="", timeline="Q3 2026", measure="**fet** [x](javascript:alert(1))",
+                       follow_up="Q1 2027", source="t.txt", line_start=3 + i, line_end=3 + i, group="VFU")
+            for i in range(rows)]
+    citation = SummaryCitation(1, "t.txt", f"Plan {EVIL}", "RVKR Test", "", (1, 1), f"Citat {EVIL}")
+    section = CouncilSection("RVKR Test", [{"source": "t.txt", "title": f"Plan {EVIL}", "period": "2026"}],
+                             [f"Planen är ”Plan {EVIL}” [1]."], made)
+    return FollowUpSummary([section] if made else [], [citation] if made else [], ["RVKR Test"],
+                           period="Q3 2026" if not made else "")
+
+
+class FakeSummaryAssistant:
+    """An Assistant whose summaries are hand-made; asking a question is an error (drafts skip it)."""
+
+    def __init__(self, summary=None, reply: str | None = None, error: Exception | None = None):
+        self._summary, self.reply, self.error = summary, reply, error
+        self.calls: list[dict] = []
+
+    def summary(self, **kwargs):
+        self.calls.append(kwargs)
+        if self.error:
+            raise self.error
+        return self._summary
+
+    def summary_reply(self, text):
+        return self.reply
+
+    def ask(self, *args, **kwargs):
+        raise AssertionError("a draft request must not reach the question answering")
+
+    def document_lines(self, source):
+        return []
+
+
+def test_markdown_html_escapes_all_text_and_builds_tables():
+    from assistant.summary import markdown_table
+
+    cells = ["a | b", "back\\slash", EVIL, "[1] & **x**"]
+    markdown = ("# Rubrik <i>x</i>\n\nStycke med " + EVIL + " [2].\n\n"
+                + markdown_table(["H1", "H2", "H3", "H4"], [cells]) + "\n\n## Källor\n\n[1] Källa <b>\n[2] Annan")
+    assert table_cells(markdown_table(["x"], [cells]).splitlines()[2]) == cells  # "|" and "\\" round-trip
+    out = markdown_html(markdown)
+    assert "<script" not in out and "<i>" not in out and "<b>" not in out
+    assert out.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2
+    assert "<h3>Rubrik &lt;i&gt;x&lt;/i&gt;</h3>" in out and "<h4>Källor</h4>" in out
+    assert "<th>H1</th>" in out and "<td>a | b</td>" in out and "<td>back\\slash</td>" in out
+    assert "**x**" in out and "<strong>" not in out  # Markdown emphasis in document text stays literal
+    assert '<span class="va-ref">[2]</span>' in out
+    assert "\n\n" not in out  # one HTML block: the chatbot's Markdown leaves it alone
+
+
+def test_summary_preview_escapes_document_text():
+    summary = hand_made_summary()
+    for overview in (False, True):
+        out = summary_preview_html(summary, overview=overview)
+        assert "<script" not in out and "<b>" not in out and "<a " not in out and "href" not in out
+        assert "Aktivitet 0 &lt;script&gt;alert(1)&lt;/script&gt;" in out
+        assert "<td>Q1 2027</td>" in out and "<table>" in out and "2 aktiviteter från 1 råd" in out
+        assert ("Översikt" in out) is overview
+
+
+def test_summary_tab_writes_files_and_reports_problems():
+    from assistant.summary import SummaryError
+
+    fake = FakeSummaryAssistant(hand_made_summary())
+    handlers = Handlers(fake)
+    preview, docx, csv_file, md = handlers.make_summary(["RVKR Test"], " Q3 2026 ", "VFU, handledning", "timeline",
+                                                        True)
+    assert fake.calls[-1] == {"councils": ["RVKR Test"], "period": "Q3 2026", "keyword": ["VFU", "handledning"],
+                              "date_field": "timeline"}
+    assert "<script" not in preview and "Översikt" in preview
+    assert docx["visible"] and csv_file["visible"] and md["visible"]
+    assert Path(docx["value"]).suffix == ".docx" and Path(csv_file["value"]).suffix == ".csv"
+    assert EVIL in Path(md["value"]).read_text(encoding="utf-8")  # the file keeps the text as written
+    rows = list(csv.DictReader(io.StringIO(Path(csv_file["value"]).read_text(encoding="utf-8-sig"))))
+    assert [r["Aktivitet"] for r in rows] == [f"Aktivitet 0 {EVIL}", f"Aktivitet 1 {EVIL}"]
+
+    for summary, error, expected in [
+        (hand_made_summary(rows=0), None, "Inga aktiviteter i planerna matchar urvalet"),
+        (None, SummaryError("Kunde inte tolka perioden ”hej”."), "Kunde inte tolka perioden"),
+        (None, RuntimeError("boom"), "Utkastet kunde inte skapas: Ett oväntat fel inträffade (RuntimeError)"),
+    ]:
+        preview, docx, csv_file, md = Handlers(FakeSummaryAssistant(summary, error=error)).make_summary(
+            [], "hej", "", "any", False)
+        assert expected in preview and "Traceback" not in preview and "boom" not in preview
+        assert docx == csv_file == md == {"__type__": "update", "value": None, "visible": False}
+
+
+def test_chat_shows_a_draft_escaped_and_keeps_it_out_of_the_history():
+    markdown = f"# Uppföljning\n\n| Aktivitet | Uppföljningsdatum |\n|---|---|\n| {EVIL} | Q1 2027 |\n"
+    handlers = Handlers(FakeSummaryAssistant(reply=markdown))
+    history = [{"role": "user", "content": "Vem ansvarar för VFU?"}, {"role": "assistant", "content": "Rådet [1]"}]
+    steps = list(handlers.respond("Sammanfatta uppföljningen för Test", {"display": [], "history": history}, [], []))
+    display, conversation, textbox = steps[-1]
+    content = display[-1]["content"]
+    assert "va-summary" in content and "<td>Q1 2027</td>" in content
+    assert "<script" not in content and "&lt;script&gt;" in content
+    assert conversation["history"] == history and textbox == ""
+    payloads = list(handlers.chat_api("Sammanfatta uppföljningen för Test"))
+    assert len(payloads) == 1
+    assert payloads[0]["answer"] == markdown and payloads[0]["summary"] is True and payloads[0]["done"] is True
+    assert payloads[0]["citations"] == [] and payloads[0]["abstained"] is False and payloads[0]["error"] is None
+
+
 def test_app_py_is_a_thin_launcher():
     source = (PROJECT_ROOT / "app.py").read_text(encoding="utf-8")
     assert "GRADIO_ANALYTICS_ENABLED" in source and "HF_HUB_OFFLINE" in source
@@ -206,6 +323,45 @@ def test_status_page_shows_index_facts(built_assistant):
     assert "multilingual-e5-small" in html and "inget (inbyggd svarsmotor)" in html
     assert f"<td>{status['documents']}</td>" in html and f"<td>{status['chunks']}</td>" in html
     assert status["index_build"] in html and "Byggtid" in html
+
+
+@pytest.mark.slow
+def test_summary_tab_on_the_real_index(built_assistant):
+    from docx import Document
+
+    handlers = Handlers(built_assistant)
+    preview, docx, csv_file, md = handlers.make_summary(["RVKR Södra"], "", "", "any", False)
+    assert "<table>" in preview and "<td>Q1 2027</td>" in preview and "RVKR Södra" in preview
+    document = Document(docx["value"])
+    assert len(document.tables) >= 1
+    cells = {cell.text for table in document.tables for row in table.rows for cell in row.cells}
+    assert "Q1 2027" in cells and "Uppföljningsdatum" in cells
+    rows = list(csv.DictReader(io.StringIO(Path(csv_file["value"]).read_text(encoding="utf-8-sig"))))
+    assert rows and all(r["Råd"] == "RVKR Södra" for r in rows)
+    assert any(r["Uppföljningsdatum"] == "Q1 2027" for r in rows)
+    assert all(r["Källa"].startswith(SODRA_SOURCE) for r in rows)
+    assert Path(md["value"]).read_text(encoding="utf-8").startswith("# Uppföljning av aktivitetsplaner")
+
+    overview, *_ = handlers.make_summary([], "", "VFU", "any", True)
+    assert "Översikt: VFU" in overview and "Nationella vårdkompetensrådet" in overview
+    period, *_ = handlers.make_summary(["RVKR Södra"], "Q1 2027", "", "follow_up", False)
+    assert "period: Q1 2027 (uppföljningsdatum inom perioden)" in period
+    none, docx, *_ = handlers.make_summary(["RVKR Södra"], "Q1 2027", "", "timeline", False)
+    assert "Inga aktiviteter i planerna matchar urvalet" in none and docx["visible"] is False
+    assert handlers.summary_councils(["RVKR Södra", "RVKR Okänd"])["value"] == ["RVKR Södra"]
+
+
+@pytest.mark.slow
+def test_chat_draft_is_shown_but_not_remembered(built_assistant):
+    handlers = Handlers(built_assistant)
+    steps = list(handlers.respond("Sammanfatta uppföljningen för Södra", None, [], []))
+    display, conversation, _ = steps[-1]
+    assert "va-summary" in display[-1]["content"] and "<td>Q1 2027</td>" in display[-1]["content"]
+    assert conversation["history"] == []
+    steps = list(handlers.respond(QUESTION, conversation, [], []))
+    display, conversation, _ = steps[-1]
+    assert len(display) == 4 and [m["role"] for m in conversation["history"]] == ["user", "assistant"]
+    assert "Rådet" in display[-1]["content"] and "<details" in display[-1]["content"]
 
 
 # ------------------------------------------------------------------ slow: the running app via gradio_client
@@ -269,6 +425,17 @@ def test_api_abstains_and_rejects_empty_questions(client):
     assert result["closest"]
     empty = client.predict("   ", [], api_name="/chat")
     assert empty["invalid"] is True and "Skriv en fråga" in empty["answer"]
+
+
+@pytest.mark.slow
+def test_api_returns_a_follow_up_draft(client):
+    result = client.predict("Sammanfatta uppföljningen för Södra", [], api_name="/chat")
+    assert result["summary"] is True and result["abstained"] is False and result["citations"] == []
+    assert result["done"] is True and result["error"] is None
+    assert "Q1 2027" in result["answer"] and "Rådet" in result["answer"] and "RVKR Södra" in result["answer"]
+    assert result["answer"].startswith("# Uppföljning av aktivitetsplaner")
+    question = client.predict(QUESTION, [], api_name="/chat")
+    assert question["summary"] is False and question["citations"]
 
 
 @pytest.mark.slow

@@ -201,3 +201,33 @@ def test_upload_then_question_finds_it(page, tmp_path):
     citation.locator("mark").first.wait_for(state="visible")
     assert UPLOAD_NAME in citation.inner_text()
     page.screenshot(path=str(ARTIFACTS / "upload-answer.png"))
+
+
+def test_follow_up_tab(page):
+    page.get_by_role("tab", name="Uppföljning").click()
+    page.wait_for_selector("#va-sum-councils")
+    page.click("#va-sum-councils input")
+    page.get_by_role("option").filter(has_text="RVKR Södra").first.click()
+    page.keyboard.press("Escape")
+    page.click("#va-sum-create")
+    page.wait_for_selector("#va-sum-preview table", timeout=ANSWER_TIMEOUT_MS)
+    preview = page.locator("#va-sum-preview")
+    assert "RVKR Södra" in preview.inner_text() and "Mellansverige" not in preview.inner_text()
+    table = preview.locator("table").first
+    assert "Q1 2027" in table.inner_text() and "Uppföljningsdatum" in table.inner_text()
+    assert preview.locator("script").count() == 0
+    page.locator("#va-sum-docx").wait_for(state="visible")
+    with page.expect_download() as download:
+        page.click("#va-sum-csv")
+    assert download.value.suggested_filename.endswith(".csv")
+    assert "Q1 2027" in Path(download.value.path()).read_text(encoding="utf-8-sig")
+    page.screenshot(path=str(ARTIFACTS / "uppfoljning.png"))
+
+
+def test_chat_follow_up_draft(page):
+    _ask(page, "Sammanfatta uppföljningen för Södra", 0)
+    draft = page.locator("#va-chatbot .va-summary").last
+    assert "Q1 2027" in draft.locator("table").first.inner_text()
+    assert "Utkastet ingår inte i samtalet" in draft.inner_text()
+    draft.locator("h3").first.evaluate("el => el.scrollIntoView({block: 'start'})")
+    page.screenshot(path=str(ARTIFACTS / "chat-uppfoljning.png"))
