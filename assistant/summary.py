@@ -522,7 +522,7 @@ def build_summary(index, councils: list[str] | str | None = None, period: str | 
     interval = None
     if period:
         interval = parse_period(period)
-        if interval is None:
+        if interval is None or re.search(r"\b(?:Q|kvartal\s*)(?![1-4]\b)\d+\b", period, re.IGNORECASE):
             raise SummaryError(f"Kunde inte tolka perioden ”{period}”. Exempel: ”Q3 2026”, ”2026”, ”Q1-Q4 2026”, ”ht -26”.")
     keywords = [_clean(k) for k in ([keyword] if isinstance(keyword, str) else keyword or []) if _clean(k or "")]
     abbreviations_map = find_abbreviations([chunk.text for chunk in index.chunks]) if keywords or focus_area else {}

@@ -488,3 +488,16 @@ def test_cli_parser_matches_add_summary_arguments():
     expected = vars(_args(*argv))
     assert {key: value for key, value in vars(wired).items() if key in expected} == expected
     assert vars(cli.build_parser().parse_args(["summary"]))["format"] == "md"
+
+
+def test_impossible_quarter_is_rejected_not_widened():
+    from assistant.summary import SummaryError, build_summary
+
+    class NoIndex:
+        chunks, records = [], []
+
+        def documents(self):
+            return {}
+
+    with pytest.raises(SummaryError, match="Kunde inte tolka perioden"):
+        build_summary(NoIndex(), period="Q7 2026")
