@@ -113,6 +113,7 @@ class Composer:
         self.index, self.settings = index, settings
         self.idf = index_idf(index)
         self.known_councils = sorted({meta.get("council", "") for meta in index.documents().values() if meta.get("council")})
+        self.exclude_chunks: set[str] = set()  # activity rows already found to lack the asked-for field
 
     # -- activity records ------------------------------------------------
     def matching_records(self, terms: Terms, councils: list[str], hits: list[Hit]) -> list[tuple[float, ActivityRecord]]:
@@ -188,13 +189,18 @@ class Composer:
         return f"{council} – ”{activity}”: {label} {value}{extra} [{n}]", True
 
     # -- sentences -------------------------------------------------------
-    def best_sentences(self, terms: Terms, hits: list[Hit], council: str | None, limit: int):
+    def best_sentences(self, query: str, terms: Terms, hits: list[Hit], council: str | None, limit: int):
+        """The best-covering sentences that also give the kind of fact asked for (name, time …)."""
         candidates = []
         for rank, hit in enumerate(hits):
             if council and hit.chunk.council != council:
                 continue
             context = f"{hit.chunk.section} {hit.chunk.title}"
+            if hit.chunk.chunk_id in self.exclude_chunks:
+                continue
             for sentence in sentences(hit.chunk):
+                if not adds_expected_information(query, sentence.quote):
+                    continue
                 score = 0.75 * coverage(terms, sentence.shown, self.idf) + 0.25 * coverage(terms, f"{sentence.shown} {context}", self.idf)
                 score += 0.1 * max(0.0, hit.dense - 0.75) / 0.25 + 0.05 / (1 + rank)
                 candidates.append((score, hit, sentence))
@@ -244,8 +250,8 @@ class Composer:
     def sentence_lines(self, query: str, terms: Terms, hits: list[Hit], council: str | None, language: str,
                        cite: CitationBuilder, prefix: str = "", limit: int = 2) -> list[str]:
         out = []
-        for score, hit, sentence in self.best_sentences(terms, hits, council, limit):
-            if score < self.settings.min_sentence_score or not adds_expected_information(query, sentence.shown):
+        for score, hit, sentence in self.best_sentences(query, terms, hits, council, limit):
+            if score < self.settings.min_sentence_score:
                 continue
             n = cite.add(hit.chunk.source, hit.chunk.line_start, hit.chunk.line_end, sentence.quote, hit.chunk.section)
             if n is not None:
@@ -269,11 +275,14 @@ class Composer:
         if intent in RECORD_INTENTS:
             for record in self.select_records(terms, councils, hits, groups):
                 line, found = self.record_line(record, intent, query, language, cite)
-                (lines if found else missing).append(line) if line else None
+                if line:
+                    (lines if found else missing).append(line)
+                if not found:
+                    self.exclude_chunks.add(record.chunk_id)
         wants_list = intent == "list" or bool(COUNT_WORDS.search(query))
         if not lines and not missing and wants_list and len(groups) == 1:
             lines = self.list_answer(terms, hits, cite)
-        if not lines and not missing:
+        if not lines:  # no record answers it: a sentence may (the plan's text rather than its table)
             sentence_terms = terms + intent_terms(query, self.idf) if intent != "fact" else terms
             sentence_terms = sentence_terms or intent_terms(query, self.idf)
             for council in groups:
@@ -284,7 +293,7 @@ class Composer:
             if missing:
                 return "\n".join(missing), cite.items, True
             return refusal
-        lines += missing
+        lines += [line for line in missing if "[" in line]
         if language == "en":
             lines.insert(0, "According to the documents (quoted in Swedish):")
         return "\n".join(lines), cite.items, False

@@ -453,10 +453,18 @@ def units_text(lines: list[str], start: int, end: int) -> str:
             continue
         if _BULLET.match(lines[k]) and units and units[-1]:
             units.append([])
+        if units and not units[-1] and len(units) > 1 and _continues(units[-2], lines[k]):
+            units.pop()  # a bullet wrapped over a blank line: "… publicerade dec 2020" / "analysen …"
         if not units:
             units.append([])
         units[-1].append(lines[k])
     return "\n".join(text for text in (join_lines(unit) for unit in units) if text)
+
+
+def _continues(previous: list[str], line: str) -> bool:
+    """Whether ``line`` continues the unit ``previous`` (lower-case start, no sentence end before it)."""
+    text = join_lines([line])
+    return bool(text) and text[0].islower() and not join_lines(previous).endswith((".", ":", "!", "?"))
 
 
 def _split_span(lines: list[str], start: int, end: int, limit: int) -> list[tuple[int, int]]:

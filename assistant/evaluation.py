@@ -588,9 +588,10 @@ def _failure_block(number: int, row: dict) -> str:
     if res["citations"]:
         lines.append("")
         for c in res["citations"]:
-            flags = ("gold source" if c["gold_source"] else "not a gold source") + \
-                    ("" if c.get("quote_valid", True) else ", QUOTE NOT VERBATIM")
-            lines.append(f"- [{c['n']}] {c['source']} lines {c['lines'][0]}–{c['lines'][1]} ({flags})")
+            flags = [("gold source" if c["gold_source"] else "not a gold source")] if row["answerable"] else []
+            flags += [] if c.get("quote_valid", True) else ["QUOTE NOT VERBATIM"]
+            shown = f" ({', '.join(flags)})" if flags else ""
+            lines.append(f"- [{c['n']}] {c['source']} lines {c['lines'][0]}–{c['lines'][1]}{shown}")
     return "\n".join(lines)
 
 

@@ -38,7 +38,7 @@ owns own responsible responsibility contact person follow followed measured time
 list lista nämn räkna beskriv describe tell says say mentioned
 skiljer skilja skillnad skillnaden skillnader jämför jämföra jämförelse sig gäller differ differs difference compare
 between both båda varandra respektive förkortning förkortningen betyder abbreviation stand stands mean means
-många mycket namn heter kallas called named
+många mycket namn heter kallas called named året
 """.split()}
 # Verbs and nouns that describe the asked-for answer and also appear in answering sentences
 # ("Rådskansliet ansvarar … för att aktiviteter genomförs", "följs upp i samband med …").

@@ -110,8 +110,8 @@ def detect_councils(question: str, known: list[str]) -> list[str]:
         if council.startswith("RVKR "):
             region = council[5:]
             names = (region.lower(),) + HEALTHCARE_REGIONS.get(region, ()) + ENGLISH_REGION_NAMES.get(region, ())
-            if any(re.search(rf"(?<![\wåäö]){re.escape(name)}(?![\wåäö])", lowered) for name in names):
-                found.append(council)
+            if any(re.search(rf"(?<![\wåäö]){re.escape(name)}s?(?![\wåäö])", lowered) for name in names):
+                found.append(council)  # "Södra" and the genitive "Södras"
         elif any(alias in lowered for alias in NATIONAL_ALIASES):
             found.append(council)
     return found
