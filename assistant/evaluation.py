@@ -20,7 +20,7 @@ retrieval ranking, median answer length of non-abstained answers and warm per-qu
 
 Baselines, same questions and same embedder: (a) BM25 only and (b) dense only over the assistant's own
 chunks, and (c) a naive llama-index pipeline (default ``SentenceSplitter``, ``VectorStoreIndex``, top-2
-retrieval). They answer with the top chunk's first ~300 characters and never abstain. Follow-up
+retrieval). They answer with the top chunk's whole text and never abstain. Follow-up
 questions reach them as the earlier user turns and the question joined into one query.
 """
 
@@ -257,11 +257,6 @@ def baseline_query(question: Question) -> str:
     return " ".join([*question.history, question.question])
 
 
-def _excerpt(text: str, limit: int = BASELINE_ANSWER_CHARS) -> str:
-    text = text.strip()
-    return text if len(text) <= limit else text[:limit].rstrip() + " …"
-
-
 class ChunkBaseline:
     """BM25-only or dense-only ranking over the assistant's own chunks; answers with the top chunk."""
 
@@ -283,7 +278,7 @@ class ChunkBaseline:
         latency = (time.perf_counter() - started) * 1000
         chunks = [self.index.chunks[i] for i in ranked]
         top = chunks[0] if chunks else None
-        answer = _excerpt(top.text) if top else ""
+        answer = top.text if top else ""
         citations = [_citation(top.source, (top.line_start, top.line_end), top.text[:BASELINE_ANSWER_CHARS], question.sources, n=1,
                                section=top.section)] if top else []
         return {"answer": answer, "abstained": False, "citations": citations, "latency_ms": latency,
@@ -360,7 +355,7 @@ class LlamaIndexBaseline:
         retrieved = self.answer_retriever.retrieve(query)
         latency = (time.perf_counter() - started) * 1000
         ranked = self.rank_retriever.retrieve(query)  # only for recall@5 / MRR, not timed
-        answer = _excerpt(retrieved[0].node.get_content()) if retrieved else ""
+        answer = retrieved[0].node.get_content() if retrieved else ""
         citations = [_citation(hit.node.metadata.get("source", ""), self._lines(hit.node),
                                hit.node.get_content()[:BASELINE_ANSWER_CHARS], question.sources, n=i)
                      for i, hit in enumerate(retrieved, 1)]
@@ -664,7 +659,8 @@ def render_markdown(results: dict) -> str:
         "question with the council filter the question names; baselines: their own ranking.",
         "- **median chars**: median length of non-abstained answers. **p50/p95 ms**: warm wall time per question "
         "(assistant: the whole `ask()`; baselines: retrieval for the answer).",
-        f"- Baselines answer with the top chunk's first {BASELINE_ANSWER_CHARS} characters and never abstain; BM25 and "
+        "- Baselines answer with the top chunk's whole text (quotes shown cut to "
+        f"{BASELINE_ANSWER_CHARS} characters) and never abstain; BM25 and "
         "dense rank the assistant's own chunks, llama-index splits the same document text with `SentenceSplitter()` "
         "defaults, embeds with the same e5 model and cites its top-2 nodes. For follow-ups they receive the earlier "
         "user turns and the question as one query.",

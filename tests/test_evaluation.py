@@ -2,7 +2,8 @@
 
 The slow tests run the whole question set against an index built for this test session and fail when
 the assistant falls below the floors below. Floors are what the system reached when they were set,
-minus a margin of about two questions; quote validity has no margin.
+minus a margin of about two questions; quote validity has no margin. Latency is not gated: the CI
+machine's two cores are shared, so timings are too noisy to gate on.
 """
 
 from __future__ import annotations
@@ -39,12 +40,14 @@ from assistant.evaluation import (
 )
 
 # Floors for the assistant on eval/questions.jsonl: raise, never lower.
-MIN_ACCURACY = 0.52                 # answerable questions answered correctly
-MIN_ABSTENTION_ACCURACY = 0.33      # unanswerable questions refused
-MAX_FALSE_ABSTENTION_RATE = 0.18    # a ceiling: lower, never raise
-MIN_CITATION_PRECISION = 0.90       # citations from a gold source
+# Set on 2026-11-22 from accuracy 77.1%, abstention 72.2%, false abstention 1.9%, citation precision
+# 95.9%, recall@5 97.9%, MRR 0.971, minus about two questions (one of the 18 unanswerable ones).
+MIN_ACCURACY = 0.75                 # answerable questions answered correctly (105)
+MIN_ABSTENTION_ACCURACY = 0.66      # unanswerable questions refused (18)
+MAX_FALSE_ABSTENTION_RATE = 0.04    # a ceiling on answerable questions refused: lower, never raise
+MIN_CITATION_PRECISION = 0.93       # citations from a gold source
 MIN_RECALL_AT_5 = 0.95              # gold sources among the top-5 retrieved chunks
-MIN_MRR = 0.93                      # first gold chunk's reciprocal rank
+MIN_MRR = 0.95                      # reciprocal rank of the first gold chunk (MRR@10)
 QUOTE_VALIDITY = 1.0                # every quote verbatim in its cited lines: exactly, always
 
 
@@ -288,7 +291,7 @@ def test_chunk_baselines_answer_with_the_top_chunk():
     for name in ("bm25", "dense"):
         result = ChunkBaseline(name, index, HashEmbedder()).run(question)
         assert not result["abstained"]
-        assert result["answer"].startswith("ansvar x") and len(result["answer"]) <= 302
+        assert result["answer"] == "ansvar " + "x" * 400  # the whole top chunk, as the issue defines the baseline
         assert result["citations"][0]["source"] == "b.txt" and result["citations"][0]["gold_source"]
         assert result["citations"][0]["lines"] == [5, 9] and "quote_valid" not in result["citations"][0]
         assert result["ranked_sources"][0] == "b.txt"
