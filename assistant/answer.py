@@ -58,6 +58,7 @@ FIELD_NAMES = {
 }
 RECORD_INTENTS = set(INTENT_FIELD)
 MIN_RECORD_COVERAGE = 0.55
+PROSE_MARGIN = 0.15  # how much better a sentence must match than the best record to be preferred
 
 
 @dataclass
@@ -129,19 +130,20 @@ class Composer:
         scored.sort(key=lambda item: item[0], reverse=True)
         return scored
 
-    def select_records(self, terms: Terms, councils: list[str], hits: list[Hit], groups: list[str | None]) -> list[ActivityRecord]:
-        """The records that answer the question (best per compared council)."""
+    def select_records(self, terms: Terms, councils: list[str], hits: list[Hit],
+                       groups: list[str | None]) -> list[tuple[float, ActivityRecord]]:
+        """The records that answer the question (best per compared council), with their scores."""
         scored = self.matching_records(terms, councils, hits)
         if not terms:  # "Vem ansvarar för aktiviteterna i Södra?": all of the council's records
-            return [record for _, record in scored][: self.settings.max_citations] if councils else []
+            return scored[: self.settings.max_citations] if councils else []
         per_group = max(1, self.settings.max_citations // len(groups))
-        chosen: list[ActivityRecord] = []
+        chosen: list[tuple[float, ActivityRecord]] = []
         for council in groups:
             pool = [(s, r) for s, r in scored if council is None or r.council == council]
             if not pool or pool[0][0] < MIN_RECORD_COVERAGE:
                 continue
             best = pool[0][0]
-            chosen.extend([r for s, r in pool if s >= max(MIN_RECORD_COVERAGE, best - 0.12)][:per_group])
+            chosen.extend([(s, r) for s, r in pool if s >= max(MIN_RECORD_COVERAGE, best - 0.12)][:per_group])
         return chosen[: self.settings.max_citations]
 
     def record_line(self, record: ActivityRecord, intent: str, query: str, language: str, cite: CitationBuilder) -> tuple[str, bool]:
@@ -272,8 +274,15 @@ class Composer:
         groups: list[str | None] = list(councils) if (cross and len(councils) > 1) else [None]
         lines: list[str] = []
         missing: list[str] = []
-        if intent in RECORD_INTENTS:
-            for record in self.select_records(terms, councils, hits, groups):
+        records = self.select_records(terms, councils, hits, groups) if intent in RECORD_INTENTS else []
+        if records and len(groups) == 1 and terms:
+            # Prose can answer better than a loosely matching table row ("Regionerna, lärosätena och
+            # kommunerna bör gemensamt ansvara …"): compare the best sentence with the best record.
+            best_sentence = self.best_sentences(query, terms + intent_terms(query, self.idf), hits, None, 1)
+            if best_sentence and best_sentence[0][0] >= records[0][0] + PROSE_MARGIN:
+                records = []
+        if records:
+            for _, record in records:
                 line, found = self.record_line(record, intent, query, language, cite)
                 if line:
                     (lines if found else missing).append(line)
