@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import time
 import uuid
 from collections import Counter
@@ -124,15 +125,20 @@ def ingest_lock(settings: Settings, wait_s: float = 0.0):
 
 
 # ------------------------------------------------------------- chroma
+# Chroma keeps one shared system per path and creating it is not thread-safe: serialise client creation.
+_CHROMA_LOCK = threading.RLock()
+
+
 def chroma_client(settings: Settings, build_dir: Path):
     """The configured Chroma client: embedded under the build, or a Chroma server over HTTP."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if settings.vector_store == "http":
-        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
-    return chromadb.PersistentClient(path=str(build_dir / "chroma"), settings=chroma_settings)
+    with _CHROMA_LOCK:
+        if settings.vector_store == "http":
+            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+        return chromadb.PersistentClient(path=str(build_dir / "chroma"), settings=chroma_settings)
 
 
 def _collection_name(settings: Settings, build_id: str) -> str:
@@ -426,13 +432,14 @@ class LoadedIndex:
 
     @property
     def collection(self):
-        if self._collection is None:
-            client = chroma_client(self.settings, self.build_dir)
-            try:
-                self._collection = client.get_collection(_collection_name(self.settings, self.build_id))
-            except Exception as exc:
-                raise IndexDamaged(f"Vektorsamlingen för indexet saknas ({type(exc).__name__}). {REBUILD_HINT}") from exc
-        return self._collection
+        with _CHROMA_LOCK:
+            if self._collection is None:
+                client = chroma_client(self.settings, self.build_dir)
+                try:
+                    self._collection = client.get_collection(_collection_name(self.settings, self.build_id))
+                except Exception as exc:
+                    raise IndexDamaged(f"Vektorsamlingen för indexet saknas ({type(exc).__name__}). {REBUILD_HINT}") from exc
+            return self._collection
 
     def dense_search(self, query_vector: np.ndarray, k: int, sources: list[str] | None = None) -> list[tuple[int, float]]:
         """(chunk position, cosine similarity) of the ``k`` nearest chunks, via Chroma."""

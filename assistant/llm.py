@@ -40,6 +40,7 @@ from typing import Protocol, runtime_checkable
 # The module object, not its names: attributes are read at call time, so ``answer.py`` may import
 # this module at its top without an import cycle.
 from assistant import answer as _answer
+from assistant import question as _question
 from assistant.text import tokenize
 
 log = logging.getLogger(__name__)
@@ -293,7 +294,7 @@ def is_supported(sentence: str, ids: list[int], evidence: list, language: str, d
         return False
     if language != "sv":
         return True
-    skip = _answer.QUESTION_WORDS | _answer.GENERIC_WORDS
+    skip = _question.QUESTION_WORDS | _question.GENERIC_WORDS
     tokens = {t for t in tokenize(body) if t not in skip}
     if not tokens:
         return True
