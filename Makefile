@@ -45,5 +45,8 @@ test: model browser
 eval: index
 	$(VENV)/bin/assistant eval
 
+bench: index
+	bash bench/run_all.sh
+
 clean:
 	rm -rf index/builds index/CURRENT

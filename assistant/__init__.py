@@ -10,3 +10,6 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Idle OpenMP threads must not spin: with 2 cores and several requests at once, busy-waiting workers
+# made a 50 ms query embedding take up to 2 s (bench/README.md).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass
@@ -28,14 +29,42 @@ def index_idf(index: LoadedIndex) -> dict[str, float]:
     """Inverse document frequency of every token in the index (cached on the index object)."""
     cache = getattr(index, "_idf_cache", None)
     if cache is None:
-        df: dict[str, int] = {}
-        for chunk in index.chunks:
-            for token in set(tokenize(chunk.embed_text)):
-                df[token] = df.get(token, 0) + 1
+        df: dict[str, int] = index.lexicon.get("df") or {}
+        if not df:  # a build without a stored lexicon
+            for chunk in index.chunks:
+                for token in set(tokenize(chunk.embed_text)):
+                    df[token] = df.get(token, 0) + 1
         n = max(1, len(index.chunks))
-        cache = {token: math.log(1 + n / count) for token, count in df.items()}
+        cache = IdfTable({token: math.log(1 + n / count) for token, count in df.items()})
         index._idf_cache = cache  # type: ignore[attr-defined]
     return cache
+
+
+class IdfTable(dict):
+    """Token → IDF, with a sorted vocabulary for fast "same word, other stem" look-ups."""
+
+    def __init__(self, data: dict[str, float]):
+        super().__init__(data)
+        self.sorted_tokens = sorted(self)
+
+    def related(self, term: str) -> list[str]:
+        """Known tokens that are the same word as ``term`` by :func:`_same_word` (without scanning all)."""
+        if len(term) < 6:
+            return []
+        found = [term[:k] for k in range(max(6, len(term) - 5), len(term)) if term[:k] in self]
+        i = bisect.bisect_left(self.sorted_tokens, term)
+        while i < len(self.sorted_tokens) and self.sorted_tokens[i].startswith(term):
+            token = self.sorted_tokens[i]
+            if len(token) - len(term) <= 5:
+                found.append(token)
+            i += 1
+        return found
+
+
+def _related(term: str, idf: dict[str, float]) -> list[str]:
+    if isinstance(idf, IdfTable):
+        return idf.related(term)
+    return [token for token in idf if _same_word(term, token)] if len(term) >= 6 else []
 
 
 def topic_terms(query: str, index: LoadedIndex, councils: list[str], language: str = "sv") -> Terms:
@@ -64,7 +93,7 @@ def topic_terms(query: str, index: LoadedIndex, councils: list[str], language: s
         if token in skip or (language == "en" and token not in idf) or any(_same_word(token, w) for w in skip_long):
             continue
         alternatives = {token}
-        if token not in idf and not any(_same_word(token, known) for known in idf):
+        if token not in idf and not _related(token, idf):
             head = _known_modifier(word, idf)  # "tandvårdsrelaterade" → "tandvård"
             if head:
                 alternatives = {head}
@@ -115,7 +144,7 @@ def _present(group: frozenset[str], tokens: set[str]) -> bool:
 def _term_idf(term: str, idf: dict[str, float], default: float) -> float:
     if term in idf:
         return idf[term]
-    related = [value for token, value in idf.items() if _same_word(term, token)] if len(term) >= 6 else []
+    related = [idf[token] for token in _related(term, idf)]
     return max(related) if related else default
 
 
@@ -139,10 +168,9 @@ def unknown_share(terms: Terms, idf: dict[str, float], language: str) -> float:
     if language != "sv" or not terms:
         return 0.0
     default = max(idf.values(), default=1.0)
-    vocabulary = set(idf)
     total = sum(_group_weight(g, idf, default) for g in terms)
     unknown = sum(_group_weight(g, idf, default) for g in terms
-                  if not _present(g, vocabulary) and not any(ch.isdigit() for t in g for ch in t))
+                  if not any(t in idf or _related(t, idf) for t in g) and not any(ch.isdigit() for t in g for ch in t))
     return unknown / total if total else 0.0
 
 

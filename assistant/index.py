@@ -39,7 +39,7 @@ from assistant.text import tokenize
 
 INDEX_FORMAT_VERSION = 1
 # Modules whose code decides what goes into an index; a change in any of them triggers a rebuild.
-PIPELINE_MODULES = ("corpus.py", "chunking.py", "activities.py", "text.py")
+PIPELINE_MODULES = ("corpus.py", "chunking.py", "activities.py", "text.py", "index.py")
 REBUILD_HINT = "Bygg om indexet med `assistant ingest --rebuild`."
 
 Progress = Callable[[float, str], None]
@@ -141,6 +141,13 @@ def chroma_client(settings: Settings, build_dir: Path):
         return chromadb.PersistentClient(path=str(build_dir / "chroma"), settings=chroma_settings)
 
 
+def vector_store_id(settings: Settings) -> str:
+    """Where the vectors live; a change (another Chroma server) means the index must be rebuilt."""
+    if settings.vector_store == "http":
+        return f"http://{settings.chroma_host}:{settings.chroma_port}"
+    return settings.vector_store
+
+
 def _collection_name(settings: Settings, build_id: str) -> str:
     return f"{settings.collection_name}_{build_id}"[:60]
 
@@ -218,7 +225,7 @@ def ingest(settings: Settings, rebuild: bool = False, progress: Progress | None 
         old_docs = {name: meta.get("hash") for name, meta in old_manifest.get("documents", {}).items()}
         if (not rebuild and previous is not None and old_manifest.get("format_version") == INDEX_FORMAT_VERSION
                 and old_manifest.get("model_id") == embedder.model_id and old_manifest.get("catalog_hash") == catalog_hash
-                and old_manifest.get("input_hashes") == hashes and old_manifest.get("vector_store") == settings.vector_store
+                and old_manifest.get("input_hashes") == hashes and old_manifest.get("vector_store") == vector_store_id(settings)
                 and old_manifest.get("pipeline") == pipeline_fingerprint()):
             return IngestReport(
                 documents=len(old_docs), chunks_by_kind=old_manifest.get("chunks_by_kind", {}), reused=old_manifest.get("chunk_count", 0),
@@ -278,7 +285,7 @@ def ingest(settings: Settings, rebuild: bool = False, progress: Progress | None 
         build_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
         manifest = {
             "format_version": INDEX_FORMAT_VERSION, "model_id": embedder.model_id, "catalog_hash": catalog_hash,
-            "vector_store": settings.vector_store, "input_hashes": hashes, "build_id": build_id,
+            "vector_store": vector_store_id(settings), "input_hashes": hashes, "build_id": build_id,
             "pipeline": pipeline_fingerprint(),
             "built_at": time.strftime("%Y-%m-%d %H:%M:%S"), "chunk_count": len(chunks),
             "chunks_by_kind": dict(Counter(chunk.kind for chunk in chunks)),
@@ -339,6 +346,7 @@ def _write_build(settings: Settings, build_id: str, documents: list[Document], c
     np.save(tmp / "vectors.npy", vectors)
     _write_json(tmp / "docs.json", {doc.source: {"lines": doc.lines} for doc in documents})
     _write_json(tmp / "records.json", [asdict(record) for record in extract_records(chunks)])
+    _write_json(tmp / "lexicon.json", build_lexicon(chunks))
 
     retriever = bm25s.BM25()
     corpus_tokens = [tokenize(chunk.embed_text) or ["_"] for chunk in chunks] or [["_"]]
@@ -347,13 +355,18 @@ def _write_build(settings: Settings, build_id: str, documents: list[Document], c
 
     client = chroma_client(settings, tmp)
     collection = client.create_collection(_collection_name(settings, build_id), metadata={"hnsw:space": "cosine"})
-    step = 4000
-    for start in range(0, len(chunks), step):
-        part = chunks[start:start + step]
-        collection.add(
-            ids=[c.chunk_id for c in part], embeddings=vectors[start:start + step].tolist(),
-            documents=[c.text for c in part], metadatas=[c.to_metadata() for c in part],
-        )
+    try:
+        step = 4000
+        for start in range(0, len(chunks), step):
+            part = chunks[start:start + step]
+            collection.add(
+                ids=[c.chunk_id for c in part], embeddings=vectors[start:start + step].tolist(),
+                documents=[c.text for c in part], metadatas=[c.to_metadata() for c in part],
+            )
+    except BaseException:
+        if settings.vector_store == "http":  # an embedded store goes with its temporary folder
+            _drop_remote_collection(settings, build_id)
+        raise
     del collection, client
     _write_json(tmp / "manifest.json", manifest)
     final = builds / build_id
@@ -424,6 +437,8 @@ class LoadedIndex:
         if len(self.vectors) != len(self.chunks):
             raise IndexDamaged(f"Indexet är inkonsekvent (vektorer och textavsnitt stämmer inte). {REBUILD_HINT}")
         self.by_id = {chunk.chunk_id: i for i, chunk in enumerate(self.chunks)}
+        self.chunk_sources = np.array([chunk.source for chunk in self.chunks], dtype=object)
+        self.lexicon = _read_lexicon(build_dir)
         self._collection = None
 
     @property
@@ -441,14 +456,26 @@ class LoadedIndex:
                     raise IndexDamaged(f"Vektorsamlingen för indexet saknas ({type(exc).__name__}). {REBUILD_HINT}") from exc
             return self._collection
 
+    def source_mask(self, sources) -> np.ndarray:
+        """Boolean mask of the chunks whose source is in ``sources``."""
+        return np.isin(self.chunk_sources, list(sources))
+
     def dense_search(self, query_vector: np.ndarray, k: int, sources: list[str] | None = None) -> list[tuple[int, float]]:
-        """(chunk position, cosine similarity) of the ``k`` nearest chunks, via Chroma."""
+        """(chunk position, cosine similarity) of the ``k`` nearest chunks.
+
+        Unfiltered queries go to Chroma's HNSW index. Filtered ones (a council's or a user's choice of
+        documents) score the allowed rows exactly: Chroma's metadata filter costs ~190 ms at 100k chunks,
+        an exact product over one council's rows a few milliseconds (bench/README.md).
+        """
         if not self.chunks:
             return []
-        where = {"source": {"$in": list(sources)}} if sources else None
+        if sources:
+            rows = np.flatnonzero(self.source_mask(sources))
+            scores = self.vectors[rows] @ query_vector
+            best = np.argsort(-scores)[:k]
+            return [(int(rows[i]), float(scores[i])) for i in best]
         result = self.collection.query(
-            query_embeddings=[query_vector.tolist()], n_results=min(k, len(self.chunks)), where=where,
-            include=["distances"],
+            query_embeddings=[query_vector.tolist()], n_results=min(k, len(self.chunks)), include=["distances"],
         )
         hits = []
         for chunk_id, distance in zip(result["ids"][0], result["distances"][0]):
@@ -463,6 +490,25 @@ class LoadedIndex:
 
     def documents(self) -> dict[str, dict]:
         return self.manifest.get("documents", {})
+
+
+def _read_lexicon(build_dir: Path) -> dict:
+    """Abbreviations and document frequencies computed at ingest (empty for older builds)."""
+    try:
+        return json.loads((build_dir / "lexicon.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def build_lexicon(chunks: list[Chunk]) -> dict:
+    """What the answer layer needs about the vocabulary, computed once per build."""
+    from assistant.retrieve import find_abbreviations
+
+    df: dict[str, int] = {}
+    for chunk in chunks:
+        for token in set(tokenize(chunk.embed_text)):
+            df[token] = df.get(token, 0) + 1
+    return {"abbreviations": find_abbreviations([chunk.text for chunk in chunks]), "df": df, "chunks": len(chunks)}
 
 
 def load_index(settings: Settings) -> LoadedIndex:

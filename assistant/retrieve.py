@@ -95,6 +95,8 @@ _ABBREVIATION_CACHE: dict[str, dict[str, str]] = {}
 
 def abbreviations(index: LoadedIndex) -> dict[str, str]:
     """Abbreviation map of an index build (computed once per build)."""
+    if "abbreviations" in index.lexicon:
+        return index.lexicon["abbreviations"]
     if index.build_id not in _ABBREVIATION_CACHE:
         _ABBREVIATION_CACHE[index.build_id] = find_abbreviations([chunk.text for chunk in index.chunks])
     return _ABBREVIATION_CACHE[index.build_id]
@@ -150,8 +152,7 @@ def retrieve(index: LoadedIndex, query_vector: np.ndarray, question: str, settin
 
     lexical = index.bm25_scores(tokenize(expand_query(question, abbreviations(index))))
     if allowed is not None:
-        mask = np.array([chunk.source in allowed for chunk in index.chunks])
-        lexical = np.where(mask, lexical, 0.0)
+        lexical = np.where(index.source_mask(allowed), lexical, 0.0)
     lexical_ranked = [int(i) for i in np.argsort(-lexical)[: settings.bm25_candidates] if lexical[i] > 0]
 
     fused: dict[int, float] = {}

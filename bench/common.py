@@ -19,12 +19,13 @@ import time
 from pathlib import Path
 
 for _key, _value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("GRADIO_ANALYTICS_ENABLED", "False"),
-                     ("ANONYMIZED_TELEMETRY", "False"), ("TOKENIZERS_PARALLELISM", "false")):
+                     ("ANONYMIZED_TELEMETRY", "False"), ("TOKENIZERS_PARALLELISM", "false"),
+                     ("HF_HUB_DISABLE_PROGRESS_BARS", "1"), ("TRANSFORMERS_VERBOSITY", "error")):
     os.environ.setdefault(_key, _value)
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
-RESULTS_DIR = BENCH_DIR / "results"
+RESULTS_DIR = Path(os.environ.get("BENCH_RESULTS_DIR") or BENCH_DIR / "results").resolve()
 QUESTIONS = PROJECT_ROOT / "eval" / "questions.jsonl"
 VENV_BIN = Path(sys.executable).parent
 
@@ -37,7 +38,8 @@ def offline_env(**extra: str) -> dict[str, str]:
     """Environment for child processes: offline, no telemetry, plus ``extra``."""
     env = dict(os.environ)
     env.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
-                "ANONYMIZED_TELEMETRY": "False", "TOKENIZERS_PARALLELISM": "false", "PYTHONUNBUFFERED": "1"})
+                "ANONYMIZED_TELEMETRY": "False", "TOKENIZERS_PARALLELISM": "false", "PYTHONUNBUFFERED": "1",
+                "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "error"})
     env.update(extra)
     return env
 
@@ -152,8 +154,15 @@ def write_result(name: str, data: dict, info: dict) -> Path:
     path.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
     if note:
         print(f"\n{note}")
-    print(f"\nwrote {path.relative_to(PROJECT_ROOT)}")
+    print(f"\nwrote {_shown(path)}")
     return path
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
 
 
 def load_questions(limit: int | None = None) -> list[str]:

@@ -188,20 +188,20 @@ def plot(assistant_ms: list[float], naive_ms: list[float], retrieval_ms: list[fl
             ax.plot(ordered, [(i + 1) / len(ordered) for i in range(len(ordered))], label=label)
     ax.axvline(150, color="grey", linestyle=":", linewidth=1)
     ax.axvline(400, color="grey", linestyle="--", linewidth=1)
-    ax.text(150, 0.03, " p50 target", color="grey", fontsize=8)
-    ax.text(400, 0.03, " p95 target", color="grey", fontsize=8)
+    ax.text(150, 1.01, "p50 target", color="grey", fontsize=8, ha="center", va="bottom")
+    ax.text(400, 1.01, "p95 target", color="grey", fontsize=8, ha="center", va="bottom")
     ax.set_xscale("log")
     ax.set_xlabel("latency per question (ms, log scale)")
     ax.set_ylabel("share of questions answered within")
-    ax.set_title("Warm query latency (eval questions)")
+    ax.set_title("Warm query latency (eval questions)", pad=14)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     path = common.RESULTS_DIR / "latency.png"
     common.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)
-    return str(path.relative_to(common.PROJECT_ROOT))
+    return common._shown(path)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,134 @@
+"""The Chroma server path: ``vector_store="http"`` against a real ``chroma run`` on loopback.
+
+Starts the ``chroma`` CLI that ships with the chromadb package (offline, telemetry off) on a free port
+with its data in a temporary folder, builds an index of two small corpus documents through
+``assistant.index.ingest`` with the vectors on the server, answers a question through
+``Assistant.ask``, checks that rebuilds drop the server collections of pruned builds, and stops the
+server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+NATIONAL_PLAN = "000_a136ead4faa7fb25.txt"
+SECOND_DOC = "004_6fc778f79882cfcd.txt"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _chroma_cli() -> str | None:
+    candidate = Path(sys.executable).parent / "chroma"
+    return str(candidate) if candidate.exists() else shutil.which("chroma")
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    """(host, port) of a Chroma server started for this test; stopped afterwards."""
+    cli = _chroma_cli()
+    if cli is None:
+        pytest.skip("the chroma CLI (installed with the chromadb package) is not on this machine")
+    port = _free_port()
+    env = dict(os.environ, ANONYMIZED_TELEMETRY="False", CHROMA_ANONYMIZED_TELEMETRY="False",
+               HF_HUB_OFFLINE="1", NO_COLOR="1")
+    log_path = tmp_path / "chroma-server.log"
+    log = open(log_path, "wb")
+    proc = subprocess.Popen([cli, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(tmp_path / "chroma-data")],
+                            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"chroma run exited with {proc.returncode}:\n{log_path.read_text(errors='replace')[-2000:]}")
+            try:
+                with opener.open(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2) as response:
+                    if response.status == 200 and "nanosecond heartbeat" in json.loads(response.read()):
+                        break
+            except (OSError, ValueError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"chroma server did not answer its heartbeat:\n{log_path.read_text(errors='replace')[-2000:]}")
+            time.sleep(0.2)
+        yield "127.0.0.1", port
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=15)
+        log.close()
+
+
+def _server_collections(host: str, port: int) -> set[str]:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    client = chromadb.HttpClient(host=host, port=port, settings=ChromaSettings(anonymized_telemetry=False))
+    return {getattr(c, "name", c) for c in client.list_collections()}
+
+
+def test_ingest_and_ask_through_a_chroma_server(chroma_server, model_ready, tmp_path):
+    from assistant.index import current_build_dir, ingest, load_index
+    from assistant.service import Assistant
+    from assistant.settings import Settings
+
+    host, port = chroma_server
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in (NATIONAL_PLAN, SECOND_DOC):
+        shutil.copyfile(PROJECT_ROOT / "corpus" / name, corpus / name)
+    catalog = json.loads((PROJECT_ROOT / "corpus" / "catalog.json").read_text(encoding="utf-8"))
+    catalog["documents"] = {k: v for k, v in catalog.get("documents", {}).items() if k in (NATIONAL_PLAN, SECOND_DOC)}
+    (corpus / "catalog.json").write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")
+
+    settings = Settings(vector_store="http", chroma_host=host, chroma_port=port, corpus_dir=corpus,
+                        index_dir=tmp_path / "index")
+    report = ingest(settings)
+    assert report.documents == 2 and report.chunks > 0 and not report.skipped
+
+    build = current_build_dir(settings)
+    assert build is not None
+    assert not (build / "chroma").exists(), "vectors must live on the server, not in an embedded store"
+    index = load_index(settings)
+    assert index.collection.count() == report.chunks
+    assert index.collection.name in _server_collections(host, port)
+
+    answer = Assistant(settings).ask("Vem ansvarar för VFU?")
+    assert not answer.abstained and not answer.invalid, answer.answer
+    assert "Rådet" in answer.answer
+    assert answer.citations and all(c.source in (NATIONAL_PLAN, SECOND_DOC) for c in answer.citations)
+    assert "retrieve" in answer.timings_ms
+
+    assert ingest(settings).unchanged  # nothing changed: nothing rebuilt, nothing sent to the server
+
+    # Rebuilds publish new collections; pruned builds lose theirs on the server too.
+    first = index.collection.name
+    ingest(settings, rebuild=True)
+    ingest(settings, rebuild=True)
+    collections = _server_collections(host, port)
+    assert first not in collections
+    assert load_index(settings).collection.name in collections
+    assert len(collections) == 2  # the current build and the one kept for processes still answering from it
