@@ -12,7 +12,7 @@ from assistant.chunking import Chunk
 from assistant.index import LoadedIndex
 from assistant.question import GENERIC_WORDS, INTENT_VERBS, QUESTION_WORDS
 from assistant.retrieve import abbreviations, glossary
-from assistant.text import content_words, stem, tokenize, words
+from assistant.text import content_words, stem, token_set, tokenize, words
 
 COUNCIL_WORDS = {stem(w) for w in ("råd", "rådet", "rådets", "regionala", "regional", "vårdkompetensråd", "vårdkompetensrådet",
                                    "vårdkompetensrådets", "council", "rvkr", "nationella", "national", "nationell", "nvkr")}
@@ -46,6 +46,7 @@ class IdfTable(dict):
     def __init__(self, data: dict[str, float]):
         super().__init__(data)
         self.sorted_tokens = sorted(self)
+        self.max_value = max(self.values(), default=1.0)
 
     def related(self, term: str) -> list[str]:
         """Known tokens that are the same word as ``term`` by :func:`_same_word` (without scanning all)."""
@@ -59,6 +60,11 @@ class IdfTable(dict):
                 found.append(token)
             i += 1
         return found
+
+
+def _max_idf(idf: dict[str, float]) -> float:
+    """The weight of a term the corpus does not contain (the rarest possible)."""
+    return idf.max_value if isinstance(idf, IdfTable) else max(idf.values(), default=1.0)
 
 
 def _related(term: str, idf: dict[str, float]) -> list[str]:
@@ -156,8 +162,8 @@ def coverage(terms: Terms, text: str, idf: dict[str, float]) -> float:
     """IDF-weighted share of term groups present in ``text`` (terms unknown to the corpus weigh most)."""
     if not terms:
         return 1.0
-    present = set(tokenize(text))
-    default = max(idf.values(), default=1.0)
+    present = token_set(text)
+    default = _max_idf(idf)
     total = sum(_group_weight(g, idf, default) for g in terms)
     found = sum(_group_weight(g, idf, default) for g in terms if _present(g, present))
     return found / total if total else 0.0
@@ -167,7 +173,7 @@ def unknown_share(terms: Terms, idf: dict[str, float], language: str) -> float:
     """Weight share of topic terms that occur nowhere in the corpus (judged for Swedish questions)."""
     if language != "sv" or not terms:
         return 0.0
-    default = max(idf.values(), default=1.0)
+    default = _max_idf(idf)
     total = sum(_group_weight(g, idf, default) for g in terms)
     unknown = sum(_group_weight(g, idf, default) for g in terms
                   if not any(t in idf or _related(t, idf) for t in g) and not any(ch.isdigit() for t in g for ch in t))

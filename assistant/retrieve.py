@@ -52,10 +52,15 @@ def glossary() -> dict[str, list[str]]:
     return {key: value for key, value in data.items() if not key.startswith("_")}
 
 
+@lru_cache(maxsize=1)
+def _glossary_patterns() -> list[tuple[re.Pattern, list[str]]]:
+    return [(re.compile(rf"\b{re.escape(phrase)}\b"), terms) for phrase, terms in glossary().items()]
+
+
 def expand_query(question: str, abbreviations_map: dict[str, str] | None = None) -> str:
     """Append Swedish equivalents of English domain terms and the long forms of abbreviations."""
     lowered = question.lower()
-    extra = [term for phrase, terms in glossary().items() if re.search(rf"\b{re.escape(phrase)}\b", lowered) for term in terms]
+    extra = [term for pattern, terms in _glossary_patterns() if pattern.search(lowered) for term in terms]
     for short, long in (abbreviations_map or {}).items():
         if re.search(rf"(?<![\wåäö]){re.escape(short.lower())}(?![\wåäö])", lowered):
             extra.append(long)

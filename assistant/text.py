@@ -59,13 +59,24 @@ def tokenize(text: str) -> list[str]:
     Long compounds also contribute their head ("handledarutbildning" → also "utbildning"-stem)
     via :func:`compound_parts`, so a query for "utbildning" reaches compound forms.
     """
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=65536)
+def _tokens(text: str) -> tuple[str, ...]:
+    """Cached tokens: the composer scores the same chunk sentences for many questions."""
     tokens = []
     for word in content_words(text):
         tokens.append(stem(word))
-        for part in compound_parts(word):
-            tokens.append(stem(part))
+        tokens.extend(stem(part) for part in compound_parts(word))
     tokens.extend(particle_verbs(text))
-    return tokens
+    return tuple(tokens)
+
+
+@lru_cache(maxsize=65536)
+def token_set(text: str) -> frozenset[str]:
+    """The distinct tokens of ``text`` (cached)."""
+    return frozenset(_tokens(text))
 
 
 _PARTICLE_VERB = re.compile(r"\bfölj(?:a|er|s|as|de|ts|t)?\s+(?:[\wåäö]+\s+){0,4}?upp\b", re.IGNORECASE)

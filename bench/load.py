@@ -1,0 +1,126 @@
+"""Load test: concurrent gradio_client users against the web app on loopback.
+
+Starts ``python app.py`` on a free 127.0.0.1 port over a private copy of the corpus and index, then
+runs N users (default 16), each with its own ``gradio_client.Client``, asking the eval questions in a
+loop through the named ``/chat`` endpoint for a fixed time (default 60 s). Reports requests, errors
+(must be 0), throughput and latency p50/p95, and writes ``bench/results/load.json``.
+
+    .venv/bin/python bench/load.py [--users 16] [--seconds 60]
+
+Traffic goes only to 127.0.0.1; the request loop is bounded in time and stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common  # noqa: E402
+
+
+def start_app(settings, port: int, timeout: float = 300.0):
+    """The app in a subprocess and a connected client (raises if it does not come up)."""
+    from gradio_client import Client
+
+    env = common.offline_env(**common.index_env(settings), ASSISTANT_PORT=str(port), ASSISTANT_HOST="127.0.0.1")
+    log = Path(settings.index_dir).parent / "app.log"
+    handle = open(log, "wb")
+    proc = subprocess.Popen([sys.executable, str(common.PROJECT_ROOT / "app.py")], env=env, stdout=handle,
+                            stderr=subprocess.STDOUT, cwd=common.PROJECT_ROOT, start_new_session=True)
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app.py exited with {proc.returncode}: {log.read_text(errors='replace')[-800:]}")
+        try:
+            Client(f"http://127.0.0.1:{port}/", verbose=False, analytics_enabled=False, download_files=False)
+            return proc, handle
+        except Exception:
+            time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError(f"the app did not come up within {timeout:.0f} s")
+
+
+def user_loop(port: int, questions: list[str], offset: int, deadline: float, out: dict, lock: threading.Lock) -> None:
+    """One user: ask questions until the deadline, recording latencies and errors."""
+    from gradio_client import Client
+
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False, analytics_enabled=False, download_files=False)
+    except Exception as exc:  # noqa: BLE001 - a failed connection is an error to report
+        with lock:
+            out["errors"].append(f"connect: {type(exc).__name__}: {exc}"[:300])
+        return
+    i = offset
+    while time.perf_counter() < deadline:
+        question = questions[i % len(questions)]
+        i += 1
+        started = time.perf_counter()
+        try:
+            result = client.predict(question, [], api_name="/chat")
+            ok = isinstance(result, dict) and result.get("answer") and not result.get("error")
+            error = None if ok else f"bad result: {str(result)[:200]}"
+        except Exception as exc:  # noqa: BLE001
+            error = f"{type(exc).__name__}: {exc}"[:300]
+        elapsed = (time.perf_counter() - started) * 1000
+        with lock:
+            out["latencies_ms"].append(elapsed)
+            if error:
+                out["errors"].append(error)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--users", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    args = parser.parse_args(argv)
+
+    info = common.machine_info()
+    settings = common.bench_settings(common.work_dir("load"))
+    common.ensure_index(settings)
+    questions = common.load_questions()
+    port = common.free_port()
+    proc, handle = start_app(settings, port)
+    out: dict = {"latencies_ms": [], "errors": []}
+    lock = threading.Lock()
+    try:
+        deadline = time.perf_counter() + args.seconds
+        threads = [threading.Thread(target=user_loop, args=(port, questions, n * 7, deadline, out, lock))
+                   for n in range(args.users)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=args.seconds + 300)
+        wall = time.perf_counter() - started
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        handle.close()
+
+    latencies = out["latencies_ms"]
+    summary = common.summarize(latencies)
+    data = {
+        "users": args.users, "seconds": args.seconds, "wall_s": round(wall, 1), "requests": len(latencies),
+        "errors": len(out["errors"]), "error_samples": out["errors"][:5],
+        "throughput_rps": round(len(latencies) / wall, 2) if wall else None, "latency_ms": summary,
+        "note": "each user is a gradio_client.Client calling /chat with one eval question at a time (no think time); "
+                "the app queue runs max_concurrent_requests at once, so latency includes queueing",
+    }
+    print(common.table(["users", "seconds", "requests", "errors", "req/s", "p50 ms", "p95 ms"],
+                       [[args.users, args.seconds, len(latencies), len(out["errors"]), data["throughput_rps"],
+                         summary.get("p50"), summary.get("p95")]], title="Load test (gradio_client on loopback)"))
+    common.write_result("load", data, info)
+    return 0 if not out["errors"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
