@@ -373,10 +373,13 @@ def test_baselines_run_on_a_subset(built_assistant):
         assert m["abstention_accuracy"] == 0.0 and m["false_abstention_rate"] == 0.0  # never abstain
         assert m["quote_validity"] is None  # not meaningful for baselines
         assert 0.0 <= m["accuracy"] <= 1.0 and 0.0 <= m["recall_at_5"] <= 1.0 and 0.0 <= m["mrr"] <= 1.0
-        assert m["median_chars"] <= 302 and m["latency_p50_ms"] is not None
+        assert m["median_chars"] > 0 and m["latency_p50_ms"] is not None
+        chunk_texts = {c.text for c in built_assistant.index.chunks}
         for row in results["questions"]:
             res = row["systems"][system]
             assert res["answer"] and res["citations"] and isinstance(res["pass"], bool)
+            if system != "llamaindex":  # the whole top chunk is the answer
+                assert res["answer"] in chunk_texts
             assert all(c["source"] in built_assistant.index.documents() for c in res["citations"])
     assert len(results["questions"][0]["systems"]["llamaindex"]["citations"]) == 2  # top-2
     md = render_markdown(results)
