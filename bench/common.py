@@ -158,6 +158,18 @@ def write_result(name: str, data: dict, info: dict) -> Path:
     return path
 
 
+def save_figure(fig, name: str) -> str:
+    """Save a matplotlib figure as ``bench/results/<name>`` and close it; returns the shown path."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    path = RESULTS_DIR / name
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return _shown(path)
+
+
 def _shown(path: Path) -> str:
     try:
         return str(path.relative_to(PROJECT_ROOT))

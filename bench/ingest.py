@@ -194,12 +194,7 @@ def plot(by_threads: dict) -> str:
     ax.set_ylabel("passages per second")
     ax.set_title("e5-small passage embedding throughput (CPU)")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = common.RESULTS_DIR / "ingest.png"
-    common.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return common._shown(path)
+    return common.save_figure(fig, "ingest.png")
 
 
 if __name__ == "__main__":

@@ -196,12 +196,7 @@ def plot(assistant_ms: list[float], naive_ms: list[float], retrieval_ms: list[fl
     ax.set_title("Warm query latency (eval questions)", pad=14)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
-    fig.tight_layout()
-    path = common.RESULTS_DIR / "latency.png"
-    common.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return common._shown(path)
+    return common.save_figure(fig, "latency.png")
 
 
 if __name__ == "__main__":

@@ -409,12 +409,7 @@ def plot(per_size: dict, modes: list[str]) -> str:
     right.set_title("Build and load time vs corpus size (embedding excluded)")
     right.grid(True, alpha=0.3, which="both")
     right.legend(fontsize=7)
-    fig.tight_layout()
-    path = common.RESULTS_DIR / "scale.png"
-    common.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return common._shown(path)
+    return common.save_figure(fig, "scale.png")
 
 
 if __name__ == "__main__":
