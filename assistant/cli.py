@@ -151,6 +151,26 @@ def cmd_serve(args) -> int:
     return EXIT_OK
 
 
+SUMMARY_DATE_FIELDS = ("any", "timeline", "follow_up")
+
+
+def add_summary_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Options of ``assistant summary`` (kept here so the CLI starts without importing the summary module)."""
+    parser.add_argument("--council", "--rad", action="append", dest="council", metavar="RÅD",
+                        help="råd att ta med: Södra, Mellansverige, nationella, 'alla' (kan upprepas eller kommasepareras)")
+    parser.add_argument("--period", help="t.ex. 'Q3 2026', '2026', 'Q1-Q4 2026', 'ht -26'")
+    parser.add_argument("--date-field", choices=SUMMARY_DATE_FIELDS, default="any",
+                        help="vilket datum som ska ligga inom perioden: tidplan, uppföljningsdatum eller något av dem (any)")
+    parser.add_argument("--keyword", "--amne", dest="keyword", action="append", metavar="ORD",
+                        help="ämne/nyckelord, t.ex. 'VFU' eller 'förenade anställningar' (kan upprepas: något av dem)")
+    parser.add_argument("--focus-area", help="bara aktiviteter vars fokusområde matchar")
+    parser.add_argument("--format", choices=("md", "docx", "csv"), default="md", help="md (standard), docx eller csv")
+    parser.add_argument("--out", help="fil att skriva till (standard för docx: uppfoljning-utkast.docx)")
+    parser.add_argument("--overview", action="store_true", help="skriv bara översikten över råden (Markdown)")
+    parser.add_argument("--delimiter", default=",", help="fältavgränsare för csv (t.ex. ';' för svenskt Excel)")
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="Vårdkompetens-assistenten")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -182,18 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_prepare_model)
 
     p = sub.add_parser("summary", help="utkast till uppföljning av aktivitetsplanerna (Markdown, DOCX eller CSV)")
-    p.add_argument("--council", "--rad", action="append", dest="council", metavar="RÅD",
-                   help="råd att ta med: Södra, Mellansverige, nationella, 'alla' (kan upprepas eller kommasepareras)")
-    p.add_argument("--period", help="t.ex. 'Q3 2026', '2026', 'Q1-Q4 2026', 'ht -26'")
-    p.add_argument("--date-field", choices=("any", "timeline", "follow_up"), default="any",
-                   help="vilket datum som ska ligga inom perioden: tidplan, uppföljningsdatum eller något av dem (any)")
-    p.add_argument("--keyword", "--amne", dest="keyword", action="append", metavar="ORD",
-                   help="ämne/nyckelord, t.ex. 'VFU' eller 'förenade anställningar' (kan upprepas: något av dem)")
-    p.add_argument("--focus-area", help="bara aktiviteter vars fokusområde matchar")
-    p.add_argument("--format", choices=("md", "docx", "csv"), default="md", help="md (standard), docx eller csv")
-    p.add_argument("--out", help="fil att skriva till (standard för docx: uppfoljning-utkast.docx)")
-    p.add_argument("--overview", action="store_true", help="skriv bara översikten över råden (Markdown)")
-    p.add_argument("--delimiter", default=",", help="fältavgränsare för csv (t.ex. ';' för svenskt Excel)")
+    add_summary_arguments(p)
     p.set_defaults(func=cmd_summary)
 
     p = sub.add_parser("serve", help="starta webbappen")

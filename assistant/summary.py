@@ -862,23 +862,6 @@ def summary_reply(index, text: str) -> str | None:
 
 
 # ====================================================================== CLI
-def add_summary_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Options of ``assistant summary`` (shared by the CLI and the tests)."""
-    parser.add_argument("--council", "--rad", action="append", dest="council", metavar="RÅD",
-                        help="råd att ta med: Södra, Mellansverige, nationella, 'alla' (kan upprepas eller kommasepareras)")
-    parser.add_argument("--period", help="t.ex. 'Q3 2026', '2026', 'Q1-Q4 2026', 'ht -26'")
-    parser.add_argument("--date-field", choices=DATE_FIELDS, default="any",
-                        help="vilket datum som ska ligga inom perioden: tidplan, uppföljningsdatum eller något av dem (any)")
-    parser.add_argument("--keyword", "--amne", dest="keyword", action="append", metavar="ORD",
-                        help="ämne/nyckelord, t.ex. 'VFU' eller 'förenade anställningar' (kan upprepas: något av dem)")
-    parser.add_argument("--focus-area", help="bara aktiviteter vars fokusområde matchar")
-    parser.add_argument("--format", choices=("md", "docx", "csv"), default="md", help="md (standard), docx eller csv")
-    parser.add_argument("--out", help="fil att skriva till (standard för docx: uppfoljning-utkast.docx)")
-    parser.add_argument("--overview", action="store_true", help="skriv bara översikten över råden (Markdown)")
-    parser.add_argument("--delimiter", default=",", help="fältavgränsare för csv (t.ex. ';' för svenskt Excel)")
-    return parser
-
-
 def summary_command(index, args: argparse.Namespace, stdout=None) -> int:
     """Run ``assistant summary``: 0 when written, 2 for an unknown council or unreadable period."""
     stdout = stdout or sys.stdout

@@ -20,11 +20,11 @@ from assistant.chunking import chunk_document
 from assistant.activities import extract_records
 from assistant.corpus import find_documents, load_catalog, normalize_for_match, read_document
 from assistant.settings import Settings
+from assistant.cli import SUMMARY_DATE_FIELDS, add_summary_arguments
 from assistant.summary import (
     CSV_COLUMNS,
     OVERVIEW_HEADERS,
     SummaryError,
-    add_summary_arguments,
     build_summary,
     find_periods,
     format_interval,
@@ -473,6 +473,12 @@ def test_drafts_from_the_index_equal_those_from_the_corpus(built_assistant, corp
     index = built_assistant.index
     assert render_markdown(build_summary(index)) == render_markdown(build_summary(corpus_view))
     assert render_csv(build_summary(index, keyword="VFU")) == render_csv(build_summary(corpus_view, keyword="VFU"))
+
+
+def test_cli_date_fields_match_the_summary_module():
+    from assistant.summary import DATE_FIELDS
+
+    assert SUMMARY_DATE_FIELDS == DATE_FIELDS
 
 
 def test_cli_parser_matches_add_summary_arguments():
