@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,18 +20,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from app_helpers import free_port
 
 pytestmark = pytest.mark.slow
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NATIONAL_PLAN = "000_a136ead4faa7fb25.txt"
 SECOND_DOC = "004_6fc778f79882cfcd.txt"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _chroma_cli() -> str | None:
@@ -46,7 +40,7 @@ def chroma_server(tmp_path):
     cli = _chroma_cli()
     if cli is None:
         pytest.skip("the chroma CLI (installed with the chromadb package) is not on this machine")
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, ANONYMIZED_TELEMETRY="False", CHROMA_ANONYMIZED_TELEMETRY="False",
                HF_HUB_OFFLINE="1", NO_COLOR="1")
     log_path = tmp_path / "chroma-server.log"
