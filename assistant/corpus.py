@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from assistant.settings import Settings
@@ -89,8 +90,10 @@ def join_lines(lines: list[str]) -> str:
     return _SPACES.sub(" ", out).strip()
 
 
+@lru_cache(maxsize=4096)
 def normalize_for_match(text: str) -> str:
-    """Canonical form for verbatim-quote checks: cleaned, single-spaced, case kept."""
+    """Canonical form for verbatim-quote checks: cleaned, single-spaced, case kept (cached: citations
+    check the same spans for many questions)."""
     return join_lines(text.split("\n"))
 
 

@@ -6,6 +6,7 @@ import bisect
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.activities import ActivityRecord
 from assistant.chunking import Chunk
@@ -47,19 +48,47 @@ class IdfTable(dict):
         super().__init__(data)
         self.sorted_tokens = sorted(self)
         self.max_value = max(self.values(), default=1.0)
+        self._memo: dict = {}  # group → weight, tuple of groups → weights
 
     def related(self, term: str) -> list[str]:
         """Known tokens that are the same word as ``term`` by :func:`_same_word` (without scanning all)."""
-        if len(term) < 6:
-            return []
-        found = [term[:k] for k in range(max(6, len(term) - 5), len(term)) if term[:k] in self]
-        i = bisect.bisect_left(self.sorted_tokens, term)
-        while i < len(self.sorted_tokens) and self.sorted_tokens[i].startswith(term):
-            token = self.sorted_tokens[i]
-            if len(token) - len(term) <= 5:
-                found.append(token)
-            i += 1
-        return found
+        return list(_same_word_tokens(term, self, self.sorted_tokens))
+
+    def group_weight(self, group: frozenset[str]) -> float:
+        """The IDF weight of a term group (memoised: the composer weighs the same groups for every sentence)."""
+        weight = self._memo.get(group)
+        if weight is None:
+            if len(self._memo) > 50_000:
+                self._memo.clear()
+            weight = self._memo[group] = max(_term_idf(t, self, self.max_value) for t in group)
+        return weight
+
+    def weights(self, terms: tuple[frozenset[str], ...]) -> tuple[float, ...]:
+        """The weights of a question's term groups, memoised per question."""
+        weights = self._memo.get(terms)
+        if weights is None:
+            weights = tuple(self.group_weight(group) for group in terms)
+            self._memo[terms] = weights
+        return weights
+
+
+def _same_word_tokens(term: str, tokens, ordered):
+    """Tokens (a set, and the same tokens sorted) that are the same word as ``term`` by :func:`_same_word`."""
+    if len(term) < 6:
+        return
+    for cut in range(max(6, len(term) - 5), len(term)):
+        if term[:cut] in tokens:
+            yield term[:cut]
+    i = bisect.bisect_left(ordered, term)
+    while i < len(ordered) and ordered[i].startswith(term):
+        if 0 < len(ordered[i]) - len(term) <= 5:
+            yield ordered[i]
+        i += 1
+
+
+@lru_cache(maxsize=65536)
+def _sorted(tokens: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(tokens))
 
 
 def _max_idf(idf: dict[str, float]) -> float:
@@ -93,10 +122,10 @@ def topic_terms(query: str, index: LoadedIndex, councils: list[str], language: s
                 if stems and stems not in groups:
                     groups.append(stems)
                 text = re.sub(rf"\b{re.escape(phrase)}\b", " ", text)
-    skip_long = [w for w in skip if len(w) >= 6]
+    skip_sorted = _sorted(frozenset(skip))
     for word in content_words(text):
         token = stem(word)
-        if token in skip or (language == "en" and token not in idf) or any(_same_word(token, w) for w in skip_long):
+        if token in skip or (language == "en" and token not in idf) or _has_same_word(token, skip, skip_sorted):
             continue
         alternatives = {token}
         if token not in idf and not _related(token, idf):
@@ -143,8 +172,17 @@ def _same_word(a: str, b: str) -> bool:
     return len(short) >= 6 and len(long) - len(short) <= 5 and long.startswith(short)
 
 
-def _present(group: frozenset[str], tokens: set[str]) -> bool:
-    return bool(group & tokens) or any(_same_word(term, token) for term in group for token in tokens)
+def _has_same_word(term: str, tokens, ordered) -> bool:
+    return next(_same_word_tokens(term, tokens, ordered), None) is not None
+
+
+@lru_cache(maxsize=1 << 16)
+def _present(group: frozenset[str], tokens: frozenset[str]) -> bool:
+    """Whether a text's tokens contain a term of the group, or another stem of the same word (cached:
+    the composer checks the same sentences against the same groups several times per question)."""
+    if group & tokens:
+        return True
+    return any(_has_same_word(term, tokens, _sorted(tokens)) for term in group if len(term) >= 6)
 
 
 def _term_idf(term: str, idf: dict[str, float], default: float) -> float:
@@ -155,7 +193,16 @@ def _term_idf(term: str, idf: dict[str, float], default: float) -> float:
 
 
 def _group_weight(group: frozenset[str], idf: dict[str, float], default: float) -> float:
+    if isinstance(idf, IdfTable):
+        return idf.group_weight(group)
     return max(_term_idf(t, idf, default) for t in group)
+
+
+def _weights(terms: Terms, idf: dict[str, float]) -> tuple[float, ...]:
+    if isinstance(idf, IdfTable):
+        return idf.weights(tuple(terms))
+    default = _max_idf(idf)
+    return tuple(_group_weight(g, idf, default) for g in terms)
 
 
 def coverage(terms: Terms, text: str, idf: dict[str, float]) -> float:
@@ -163,9 +210,9 @@ def coverage(terms: Terms, text: str, idf: dict[str, float]) -> float:
     if not terms:
         return 1.0
     present = token_set(text)
-    default = _max_idf(idf)
-    total = sum(_group_weight(g, idf, default) for g in terms)
-    found = sum(_group_weight(g, idf, default) for g in terms if _present(g, present))
+    weights = _weights(terms, idf)
+    total = sum(weights)
+    found = sum(weight for group, weight in zip(terms, weights) if _present(group, present))
     return found / total if total else 0.0
 
 
@@ -202,7 +249,17 @@ def strip_bullet(text: str) -> str:
 
 
 def sentences(chunk: Chunk) -> list[Sentence]:
-    """Sentences and list items of a chunk; activity rows give one sentence per field value."""
+    """Sentences and list items of a chunk; activity rows give one sentence per field value.
+
+    Computed once per chunk object (kept on it): the composer reads the same top chunks for many questions.
+    """
+    cached = chunk.__dict__.get("_sentences")
+    if cached is None:
+        cached = chunk.__dict__["_sentences"] = _split_sentences(chunk)
+    return cached
+
+
+def _split_sentences(chunk: Chunk) -> list[Sentence]:
     if chunk.fields:
         return [Sentence(f"{label}: {value}", value) for label, value in chunk.fields.items()
                 if value and len(value) > 3 and label != "Rubrik"]
@@ -232,18 +289,28 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÅÄÖ][\wåäöÅÄÖ-]+")
 
 
+@lru_cache(maxsize=1024)
+def _asks_for(question: str) -> str:
+    """The kind of fact a question asks for: "year", "time", "name" or "" (cached per question)."""
+    for kind, pattern in (("year", _ASKS_YEAR), ("time", _ASKS_TIME), ("name", _ASKS_NAME)):
+        if pattern.search(question):
+            return kind
+    return ""
+
+
 def adds_expected_information(question: str, sentence: str) -> bool:
     """Whether a sentence gives the kind of fact the question asks for, beyond what the question says.
 
     "Vem är …"/"Vad heter …" needs a name, "Vilket år …" a year, "När …" a time expression — each one
     that the question does not already contain. Other questions pass.
     """
-    lowered_question = question.lower()
-    if _ASKS_YEAR.search(question):
+    asks = _asks_for(question)
+    if asks == "year":
         return any(year not in question for year in _YEAR.findall(sentence))
-    if _ASKS_TIME.search(question):
+    lowered_question = question.lower()
+    if asks == "time":
         return any(m.group(0).lower() not in lowered_question for m in TIME_EXPRESSION.finditer(sentence))
-    if _ASKS_NAME.search(question):
+    if asks == "name":
         body = strip_bullet(sentence)
         names = [m.group(0) for m in _CAPITALISED.finditer(body) if m.start() > 0]
         return any(name.lower() not in lowered_question for name in names)

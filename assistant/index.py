@@ -470,17 +470,19 @@ class LoadedIndex:
     def dense_search(self, query_vector: np.ndarray, k: int, sources: list[str] | None = None) -> list[tuple[int, float]]:
         """(chunk position, cosine similarity) of the ``k`` nearest chunks.
 
-        Unfiltered queries go to Chroma's HNSW index. Filtered ones (a council's or a user's choice of
-        documents) score the allowed rows exactly: Chroma's metadata filter costs ~190 ms at 100k chunks,
-        an exact product over one council's rows a few milliseconds (bench/README.md).
+        Up to ``exact_search_max_chunks`` chunks every stored vector is scored exactly (one matrix-vector
+        product: faster than a Chroma query below ~20k chunks, and exact); larger indexes go to Chroma's
+        HNSW index. Filtered queries (a council's or a user's choice of documents) always score the
+        allowed rows exactly: Chroma's metadata filter costs ~190 ms at 100k chunks, an exact product
+        over one council's rows a few milliseconds (bench/README.md).
         """
         if not self.chunks:
             return []
         if sources:
             rows = np.flatnonzero(self.source_mask(sources))
-            scores = self.vectors[rows] @ query_vector
-            best = np.argsort(-scores)[:k]
-            return [(int(rows[i]), float(scores[i])) for i in best]
+            return self._exact_search(query_vector, k, rows)
+        if len(self.chunks) <= self.settings.exact_search_max_chunks:
+            return self._exact_search(query_vector, k)
         result = self.collection.query(
             query_embeddings=[query_vector.tolist()], n_results=min(k, len(self.chunks)), include=["distances"],
         )
@@ -489,6 +491,14 @@ class LoadedIndex:
             if chunk_id in self.by_id:
                 hits.append((self.by_id[chunk_id], 1.0 - float(distance)))
         return hits
+
+    def _exact_search(self, query_vector: np.ndarray, k: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Exact cosine top-k over all stored vectors (or the given rows); vectors are unit length."""
+        scores = (self.vectors if rows is None else self.vectors[rows]) @ query_vector
+        best = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        best = best[np.argsort(-scores[best])]
+        positions = best if rows is None else rows[best]
+        return [(int(p), float(scores[i])) for p, i in zip(positions, best)]
 
     def bm25_scores(self, query_tokens: list[str]) -> np.ndarray:
         if not self.chunks or not query_tokens:

@@ -717,6 +717,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--force", action="store_true", help="rebuild even if prepared.json matches")
     parser.add_argument("--skip-self-test", action="store_true", help="do not load the model afterwards")
+    parser.add_argument("--no-onnx", action="store_true", help="skip the ONNX export (assistant.onnx_export)")
     args = parser.parse_args(argv)
     try:
         t0 = time.perf_counter()
@@ -726,6 +727,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_self_test:
             worst = self_test(path)
             print(f"Självtest OK / self-test OK: min cosine {worst:.5f}  ({time.perf_counter() - t1:.1f} s)")
+        if not args.no_onnx:
+            from assistant.onnx_export import main as export_main
+
+            return export_main(["--model", str(path)] + (["--force"] if args.force else []))
     except ModelPrepError as exc:
         print(str(exc), file=sys.stderr)
         return 1

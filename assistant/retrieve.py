@@ -53,16 +53,18 @@ def glossary() -> dict[str, list[str]]:
 
 
 @lru_cache(maxsize=1)
-def _glossary_patterns() -> list[tuple[re.Pattern, list[str]]]:
-    return [(re.compile(rf"\b{re.escape(phrase)}\b"), terms) for phrase, terms in glossary().items()]
+def _glossary_patterns() -> list[tuple[str, re.Pattern, list[str]]]:
+    return [(phrase, re.compile(rf"\b{re.escape(phrase)}\b"), terms) for phrase, terms in glossary().items()]
 
 
 def expand_query(question: str, abbreviations_map: dict[str, str] | None = None) -> str:
     """Append Swedish equivalents of English domain terms and the long forms of abbreviations."""
     lowered = question.lower()
-    extra = [term for pattern, terms in _glossary_patterns() if pattern.search(lowered) for term in terms]
+    # the substring tests are cheap necessary conditions for the regex matches
+    extra = [term for phrase, pattern, terms in _glossary_patterns()
+             if phrase in lowered and pattern.search(lowered) for term in terms]
     for short, long in (abbreviations_map or {}).items():
-        if re.search(rf"(?<![\wåäö]){re.escape(short.lower())}(?![\wåäö])", lowered):
+        if short.lower() in lowered and re.search(rf"(?<![\wåäö]){re.escape(short.lower())}(?![\wåäö])", lowered):
             extra.append(long)
     return f"{question} {' '.join(extra)}" if extra else question
 
@@ -107,6 +109,14 @@ def abbreviations(index: LoadedIndex) -> dict[str, str]:
     return _ABBREVIATION_CACHE[index.build_id]
 
 
+@lru_cache(maxsize=64)
+def _region_pattern(region: str, genitive: bool) -> re.Pattern:
+    """One regex for a healthcare region: its name, counties and English names, as whole words."""
+    names = (region.lower(),) + HEALTHCARE_REGIONS.get(region, ()) + ENGLISH_REGION_NAMES.get(region, ())
+    alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\wåäö])(?:{alternatives}){'s?' if genitive else ''}(?![\wåäö])")
+
+
 def detect_councils(question: str, known: list[str]) -> list[str]:
     """Councils (as named in the index) that the question refers to."""
     lowered = question.lower()
@@ -115,9 +125,7 @@ def detect_councils(question: str, known: list[str]) -> list[str]:
         if not council:
             continue
         if council.startswith("RVKR "):
-            region = council[5:]
-            names = (region.lower(),) + HEALTHCARE_REGIONS.get(region, ()) + ENGLISH_REGION_NAMES.get(region, ())
-            if any(re.search(rf"(?<![\wåäö]){re.escape(name)}s?(?![\wåäö])", lowered) for name in names):
+            if _region_pattern(council[5:], genitive=True).search(lowered):
                 found.append(council)  # "Södra" and the genitive "Södras"
         elif any(alias in lowered for alias in NATIONAL_ALIASES):
             found.append(council)
@@ -128,14 +136,8 @@ def unindexed_regions(question: str, known: list[str]) -> list[str]:
     """Healthcare regions named in the question that no indexed council covers ("Norra", "Jämtland")."""
     lowered = question.lower()
     covered = {council[5:] for council in known if council.startswith("RVKR ")}
-    named = []
-    for region, counties in HEALTHCARE_REGIONS.items():
-        if region in covered:
-            continue
-        names = (region.lower(),) + counties + ENGLISH_REGION_NAMES.get(region, ())
-        if any(re.search(rf"(?<![\wåäö]){re.escape(name)}(?![\wåäö])", lowered) for name in names):
-            named.append(region)
-    return named
+    return [region for region in HEALTHCARE_REGIONS
+            if region not in covered and _region_pattern(region, genitive=False).search(lowered)]
 
 
 def _rrf(ranked: list[int], k: int) -> dict[int, float]:
@@ -165,10 +167,8 @@ def retrieve(index: LoadedIndex, query_vector: np.ndarray, question: str, settin
         for position, value in scores.items():
             fused[position] = fused.get(position, 0.0) + value
     top_lexical = float(lexical.max()) if len(lexical) else 0.0
-    hits = [
-        Hit(position, index.chunks[position], score, float(index.vectors[position] @ query_vector),
-            float(lexical[position]) / top_lexical if top_lexical else 0.0)
-        for position, score in fused.items()
-    ]
-    hits.sort(key=lambda hit: hit.score, reverse=True)
-    return hits[:k]
+    best = sorted(fused.items(), key=lambda item: item[1], reverse=True)[:k]
+    dense = index.vectors[[position for position, _ in best]] @ query_vector if best else []
+    return [Hit(position, index.chunks[position], score, float(similarity),
+                float(lexical[position]) / top_lexical if top_lexical else 0.0)
+            for (position, score), similarity in zip(best, dense)]

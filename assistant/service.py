@@ -24,6 +24,7 @@ class Assistant:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
         self._index: LoadedIndex | None = None
+        self._pointer_stamp: tuple[int, int, int] | None = None
         self._embedder = None
         self._lock = threading.Lock()
 
@@ -37,11 +38,18 @@ class Assistant:
 
     @property
     def index(self) -> LoadedIndex:
-        """The active build; reopened when ``CURRENT`` points at a newer one."""
-        current = current_build_dir(self.settings)
+        """The active build; reopened when ``CURRENT`` points at a newer one.
+
+        A stat of the pointer file per question (it is replaced atomically, so a new build changes
+        its inode and time); it is only read when that changes.
+        """
+        stamp = _file_stamp(Path(self.settings.index_dir) / "CURRENT")
         with self._lock:
-            if self._index is None or (current is not None and current != self._index.build_dir):
-                self._index = load_index(self.settings)
+            if self._index is None or stamp != self._pointer_stamp:
+                current = current_build_dir(self.settings)
+                if self._index is None or (current is not None and current != self._index.build_dir):
+                    self._index = load_index(self.settings)
+                self._pointer_stamp = stamp
             return self._index
 
     def ask(self, question: str, history=None, councils: list[str] | None = None,
@@ -122,6 +130,14 @@ class Assistant:
             "records": len(index.records), "skipped": manifest.get("skipped", []),
         })
         return info
+
+
+def _file_stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
 def safe_filename(name: str) -> str:

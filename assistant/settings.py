@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,13 +23,15 @@ class Settings(BaseSettings):
     models_dir: Path = PROJECT_ROOT / "models"
     catalog_file: str = "catalog.json"
 
-    # Embedding
+    # Embedding ("onnx": float32 graph via onnxruntime; "onnx-int8": quantised graph; "torch": sentence-transformers)
+    embedding_backend: Literal["onnx", "onnx-int8", "torch"] = "onnx"
     embedding_model_path: Path = PROJECT_ROOT / "models" / "multilingual-e5-small"
     embedding_query_prefix: str = "query: "
     embedding_passage_prefix: str = "passage: "
     embedding_batch_size: int = 16
     embedding_max_seq_length: int = 512
     embedding_threads: int = 2
+    embedding_spin_wait: bool = False  # onnxruntime threads spin between operations (faster alone, worse under load)
 
     # Ingest limits
     max_file_bytes: int = 50 * 1024 * 1024
@@ -43,6 +46,7 @@ class Settings(BaseSettings):
     # Retrieval
     top_k: int = 8
     dense_candidates: int = 30
+    exact_search_max_chunks: int = 20_000  # above this, unfiltered dense search uses Chroma's HNSW index
     bm25_candidates: int = 30
     rrf_k: int = 60
     council_boost: float = 1.5

@@ -70,7 +70,7 @@ def machine_info() -> dict:
     info = {"cpus": os.cpu_count(), "cpu_model": cpu, "memory_gb": mem_gb, "gpu": _gpu(),
             "python": platform.python_version(), "platform": platform.platform(),
             "loadavg_start": [round(x, 2) for x in os.getloadavg()]}
-    for module in ("torch", "chromadb", "bm25s", "llama_index.core", "sentence_transformers", "gradio"):
+    for module in ("onnxruntime", "torch", "chromadb", "bm25s", "llama_index.core", "sentence_transformers", "gradio"):
         try:
             info[f"{module}_version"] = __import__(module, fromlist=["__version__"]).__version__
         except Exception:

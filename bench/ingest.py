@@ -7,9 +7,11 @@
   again with nothing changed (target ≤ 3 s).
 * In-process (model already loaded): cold ingest into a fresh folder, unchanged re-ingest, and a
   re-ingest after one document changed (only its chunks are embedded again); chunks per second.
-* Embedding throughput of the e5 model: passages/s at batch sizes 1, 8 and 32 over all chunk texts.
-* Query-embedding latency by torch thread setting (each in a fresh process, since OpenMP reads its
-  settings at start): 1 thread, 2 threads, 2 threads with ``OMP_WAIT_POLICY=PASSIVE``.
+* Embedding throughput of the e5 model (configured backend, ONNX float32 by default): passages/s at
+  batch sizes 1, 8 and 32 over all chunk texts, with 2 and 1 threads.
+* Query-embedding latency by thread setting, each in a fresh process: 1 thread, 2 threads, 2 threads
+  with spinning worker threads (``ASSISTANT_EMBEDDING_SPIN_WAIT``). bench/backends.py compares the
+  backends themselves (torch, ONNX, ONNX int8).
 
 Writes bench/results/ingest.json and ingest.png (passages/s by batch size).
 """
@@ -32,7 +34,7 @@ QUERY_SCRIPT = r"""
 import json, sys, time
 from assistant.settings import Settings
 from assistant.embedding import get_embedder
-e = get_embedder(Settings(embedding_threads=int(sys.argv[1])))
+e = get_embedder(Settings(embedding_threads=int(sys.argv[1])))  # backend and spin-wait from ASSISTANT_*
 e.embed_query("uppvärmning")
 times = []
 for q in json.loads(sys.argv[2]):
@@ -49,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     info = common.machine_info()
 
-    from assistant.embedding import SentenceTransformerEmbedder, get_embedder
+    from assistant.embedding import get_embedder, make_embedder
     from assistant.index import ingest
     from assistant.settings import Settings
 
@@ -78,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     print("in-process ingest: cold, unchanged, one document changed …", flush=True)
     embedder = get_embedder(base_settings)
     started = time.perf_counter()
-    embedder.model  # noqa: B018 (load outside the timed ingest)
+    embedder.embed_query("uppvärmning")  # load the model outside the timed ingest
     model_load_s = time.perf_counter() - started
     cold_settings = fresh("index-cold")
     cold = ingest(cold_settings, embedder=embedder)
@@ -103,17 +105,13 @@ def main(argv: list[str] | None = None) -> int:
     # ---- embedding throughput by batch size
     from assistant.index import load_index
 
-    import torch
-
     texts = [chunk.embed_text for chunk in load_index(cold_settings).chunks]
     throughput: dict = {}
     by_threads: dict = {}
     default_threads = max(1, base_settings.embedding_threads)
     for threads in sorted({default_threads, 1}, reverse=True):
-        torch.set_num_threads(threads)
         for size in [int(x) for x in args.batch_sizes.split(",")]:
-            emb = SentenceTransformerEmbedder(base_settings.model_copy(update={"embedding_batch_size": size}))
-            emb._model = embedder.model  # same loaded model, different batch size
+            emb = make_embedder(base_settings.model_copy(update={"embedding_batch_size": size, "embedding_threads": threads}))
             emb.embed_passages(texts[:max(2, size)])  # warm-up at this batch shape
             rates = []
             for _ in range(args.repeats):
@@ -126,16 +124,14 @@ def main(argv: list[str] | None = None) -> int:
             if threads == default_threads:
                 throughput[size] = entry
             print(f"  embedding: {threads} thread(s), batch {size}: {entry['best_per_s']} passages/s", flush=True)
-    torch.set_num_threads(default_threads)
 
     # ---- query embedding latency by thread setting
     print("query embedding latency by thread setting …", flush=True)
     questions = common.load_questions(30)
     thread_runs = {}
     for label, threads, extra in (("1 thread", 1, {}), ("2 threads", 2, {}),
-                                  ("2 threads, OMP_WAIT_POLICY=PASSIVE", 2, {"OMP_WAIT_POLICY": "PASSIVE"})):
-        env = common.offline_env()
-        env.pop("OMP_WAIT_POLICY", None)
+                                  ("2 threads, spin-wait", 2, {"ASSISTANT_EMBEDDING_SPIN_WAIT": "true"})):
+        env = common.offline_env(ASSISTANT_EMBEDDING_SPIN_WAIT="false")
         env.update(extra)
         proc = subprocess.run([sys.executable, "-c", QUERY_SCRIPT, str(threads), json.dumps(questions)], env=env,
                               capture_output=True, text=True, cwd=common.PROJECT_ROOT, timeout=900)
@@ -153,20 +149,21 @@ def main(argv: list[str] | None = None) -> int:
         [f"in-process, one document changed ({changed_doc.name})", inproc["one_document_changed"]["seconds"], "",
          changed.embedded, ""],
     ], f"Ingest of the corpus ({cold.documents} documents, {chunks} chunks)"))
-    print(common.table(["torch threads", "batch size", "passages/s (best)", "passages/s (median)"],
+    print(common.table(["threads", "batch size", "passages/s (best)", "passages/s (median)"],
                        [[t, size, v["best_per_s"], v["median_per_s"]] for t, sizes in by_threads.items()
                         for size, v in sizes.items()],
-                       f"e5 passage embedding throughput ({len(texts)} chunk texts; settings.embedding_threads = "
-                       f"{default_threads})"))
+                       f"e5 passage embedding throughput, {base_settings.embedding_backend} backend ({len(texts)} "
+                       f"chunk texts; settings.embedding_threads = {default_threads})"))
     print(common.table(["query embedding", "p50 ms", "p95 ms"],
                        [[label, v.get("p50"), v.get("p95")] for label, v in thread_runs.items()],
-                       "Query embedding latency by torch thread setting (30 questions, fresh process each)"))
+                       f"Query embedding latency by thread setting, {base_settings.embedding_backend} backend "
+                       "(30 questions, fresh process each)"))
 
     png = None if args.no_plot else plot(by_threads)
     common.write_result("ingest", {
         "corpus": {"documents": cold.documents, "chunks": chunks}, "cli": cli_result, "in_process": inproc,
         "embedding_throughput": throughput, "embedding_throughput_by_threads": by_threads,
-        "query_embedding_by_threads_ms": thread_runs,
+        "query_embedding_by_threads_ms": thread_runs, "embedding_backend": base_settings.embedding_backend,
         "targets_met": {"unchanged_reingest_cli_le_3s": cli_result["unchanged_wall_s"] <= 3.0},
         "plot": png,
     }, info)
@@ -186,7 +183,7 @@ def plot(by_threads: dict) -> str:
     for g, threads in enumerate(groups):
         xs = [i + (g - (len(groups) - 1) / 2) * width for i in range(len(sizes))]
         values = [by_threads[threads].get(size, {}).get("best_per_s", 0) for size in sizes]
-        ax.bar(xs, values, width=width, label=f"{threads} torch thread(s)")
+        ax.bar(xs, values, width=width, label=f"{threads} thread(s)")
         for x, v in zip(xs, values):
             ax.text(x, v, f"{v:.0f}", ha="center", va="bottom", fontsize=7)
     ax.set_xticks(range(len(sizes)), [str(s) for s in sizes])

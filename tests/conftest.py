@@ -103,12 +103,14 @@ def settings_factory(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def model_ready():
-    """The prepared embedding model (skips only if preparation is impossible here)."""
+    """The prepared embedding model with its ONNX export (the default backend)."""
     from assistant.model_prep import prepare_model
+    from assistant.onnx_export import export_onnx
     from assistant.settings import Settings
 
     path = Settings().embedding_model_path
     prepare_model(path)
+    export_onnx(path)
     return path
 
 

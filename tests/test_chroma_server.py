@@ -98,8 +98,9 @@ def test_ingest_and_ask_through_a_chroma_server(chroma_server, model_ready, tmp_
     catalog["documents"] = {k: v for k, v in catalog.get("documents", {}).items() if k in (NATIONAL_PLAN, SECOND_DOC)}
     (corpus / "catalog.json").write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")
 
+    # exact_search_max_chunks=0: every dense search goes to the server (as it would for a large index)
     settings = Settings(vector_store="http", chroma_host=host, chroma_port=port, corpus_dir=corpus,
-                        index_dir=tmp_path / "index")
+                        index_dir=tmp_path / "index", exact_search_max_chunks=0)
     report = ingest(settings)
     assert report.documents == 2 and report.chunks > 0 and not report.skipped
 
@@ -110,7 +111,9 @@ def test_ingest_and_ask_through_a_chroma_server(chroma_server, model_ready, tmp_
     assert index.collection.count() == report.chunks
     assert index.collection.name in _server_collections(host, port)
 
-    answer = Assistant(settings).ask("Vem ansvarar för VFU?")
+    assistant = Assistant(settings)
+    answer = assistant.ask("Vem ansvarar för VFU?")
+    assert assistant.index._collection is not None, "the answer's dense search must have gone through the server"
     assert not answer.abstained and not answer.invalid, answer.answer
     assert "Rådet" in answer.answer
     assert answer.citations and all(c.source in (NATIONAL_PLAN, SECOND_DOC) for c in answer.citations)

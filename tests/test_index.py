@@ -180,3 +180,17 @@ def test_bad_files_are_skipped_with_reason(small_settings, embedder):
     assert "latin1.txt" not in skipped
     loaded = load_index(small_settings)
     assert any("kompetensväxling" in c.text for c in loaded.chunks if c.source == "latin1.txt")
+
+
+def test_exact_dense_search_agrees_with_chroma(small_settings, embedder):
+    """Small indexes are scored exactly; the Chroma HNSW path (large indexes) must rank the same."""
+    ingest(small_settings, embedder=embedder)
+    exact = load_index(small_settings)
+    via_chroma = load_index(small_settings.model_copy(update={"exact_search_max_chunks": 0}))
+    for question in ("Vem ansvarar för VFU?", "När följs aktiviteterna upp?", "handledarutbildning i regionerna"):
+        vector = embedder.embed_query(question)
+        a, b = exact.dense_search(vector, 5), via_chroma.dense_search(vector, 5)
+        assert [p for p, _ in a] == [p for p, _ in b], question
+        np.testing.assert_allclose([s for _, s in a], [s for _, s in b], atol=1e-4)
+        assert exact._collection is None  # Chroma is not even opened for a small index
+    assert exact.dense_search(vector, 500)[-1][0] in range(len(exact.chunks))  # k beyond the size: all rows

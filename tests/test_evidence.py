@@ -1,0 +1,51 @@
+"""Evidence scoring helpers against simple reference implementations (the fast paths must agree)."""
+
+from __future__ import annotations
+
+import random
+
+from assistant.evidence import IdfTable, _present, _same_word, coverage
+from assistant.text import token_set
+
+
+def _present_reference(group: frozenset[str], tokens: frozenset[str]) -> bool:
+    """The definition: a term of the group, or another stem of the same word, is among the tokens."""
+    return bool(group & tokens) or any(_same_word(term, token) for term in group for token in tokens)
+
+
+def _random_stems(rng: random.Random, n: int) -> list[str]:
+    roots = ["handledar", "kompetens", "utbildning", "vårdkompetens", "uppföljning", "samverk", "ansvar", "vfu"]
+    out = []
+    for _ in range(n):
+        root = rng.choice(roots)
+        out.append(root + "".join(rng.choice("aenrst") for _ in range(rng.randint(0, 8))))
+        if rng.random() < 0.3:
+            out[-1] = out[-1][: rng.randint(2, len(out[-1]))]
+    return out
+
+
+def test_present_agrees_with_the_definition():
+    rng = random.Random(7)
+    for _ in range(2000):
+        tokens = frozenset(_random_stems(rng, rng.randint(0, 12)))
+        group = frozenset(_random_stems(rng, rng.randint(1, 3)))
+        assert _present(group, tokens) == _present_reference(group, tokens), (group, tokens)
+
+
+def test_related_agrees_with_a_full_scan():
+    rng = random.Random(11)
+    table = IdfTable({token: 1.0 for token in _random_stems(rng, 300)})
+    for term in _random_stems(rng, 300):
+        expected = sorted(token for token in table if token != term and _same_word(term, token))
+        assert sorted(set(table.related(term))) == expected, term
+
+
+def test_coverage_weights_groups_by_idf_and_is_stable_across_calls():
+    idf = IdfTable({"handled": 1.0, "vfu": 3.0, "ansvar": 0.5})
+    terms = [frozenset({"vfu"}), frozenset({"handled"})]
+    text = "VFU och annat"
+    assert "vfu" in token_set(text)
+    first = coverage(terms, text, idf)
+    assert abs(first - 3.0 / 4.0) < 1e-9
+    assert coverage(terms, text, idf) == first  # memoised weights give the same answer
+    assert coverage([], text, idf) == 1.0
