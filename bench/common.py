@@ -20,7 +20,8 @@ from pathlib import Path
 
 for _key, _value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("GRADIO_ANALYTICS_ENABLED", "False"),
                      ("ANONYMIZED_TELEMETRY", "False"), ("TOKENIZERS_PARALLELISM", "false"),
-                     ("HF_HUB_DISABLE_PROGRESS_BARS", "1"), ("TRANSFORMERS_VERBOSITY", "error")):
+                     ("HF_HUB_DISABLE_PROGRESS_BARS", "1"), ("TRANSFORMERS_VERBOSITY", "error"),
+                     ("OPENBLAS_NUM_THREADS", "1")):  # as assistant/__init__.py sets it, before numpy loads
     os.environ.setdefault(_key, _value)
 
 BENCH_DIR = Path(__file__).resolve().parent

@@ -45,12 +45,14 @@ fi
 if [[ "${QUICK:-0}" == "1" ]]; then
     "$PY" bench/ingest.py --repeats 1
     "$PY" bench/coldstart.py --runs 1
+    "$PY" bench/backends.py --repeats 1
     "$PY" bench/latency.py --repeats 1 --limit 20
     "$PY" bench/profile_query.py --repeats 1 --limit 20
     "$PY" bench/scale.py --sizes 1000,10000 --limit 30
 else
     "$PY" bench/ingest.py --repeats 3
     "$PY" bench/coldstart.py --runs 3
+    "$PY" bench/backends.py --repeats 2
     "$PY" bench/latency.py --repeats 3
     "$PY" bench/profile_query.py --repeats 2
     "$PY" bench/scale.py --sizes 1000,10000,100000 --answer

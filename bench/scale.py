@@ -17,13 +17,13 @@ then opened with the real ``assistant.index.load_index``. Measured per size:
 * build: tokenize + BM25 index, Chroma add (HNSW, cosine), other files; size on disk per part;
 * load_index time (what every process pays at start and after each new build) and the first-query
   cost of per-build caches (abbreviation map);
-* retrieval p50/p95 over the eval questions: dense = ``LoadedIndex.dense_search`` (Chroma HNSW query,
-  30 candidates), BM25 = ``tokenize(expand_query())`` + ``LoadedIndex.bm25_scores`` + top-30, hybrid =
-  ``assistant.retrieve.retrieve`` (both + RRF, top 8), and hybrid with a council filter (Chroma
-  ``where source $in [...]`` plus the BM25 mask);
-* the dense part of the council filter alone (``dense_search`` with the council's sources) and, for
-  comparison, an exact cosine over the in-memory ``index.vectors`` rows of that council (numpy, one
-  BLAS thread via threadpoolctl when installed);
+* retrieval p50/p95 over the eval questions: dense = ``LoadedIndex.dense_search`` as configured (exact
+  cosine over ``vectors.npy`` up to ``exact_search_max_chunks`` = 20k, Chroma HNSW above; 30 candidates),
+  and both ways at every size: ``dense_exact`` (numpy, one BLAS thread as the package sets) and
+  ``dense_chroma`` (Chroma HNSW query); BM25 = ``tokenize(expand_query())`` +
+  ``LoadedIndex.bm25_scores`` + top-30; hybrid = ``assistant.retrieve.retrieve`` (both + RRF, top 8),
+  and hybrid with a council filter (exact scoring of the council's rows plus the BM25 mask);
+* the dense part of the council filter alone (``dense_search`` with the council's sources);
 * with ``--answer``: ``Assistant.ask`` end to end (query embedding replaced by a random vector).
 
 If the Chroma build of a size runs past ``--chroma-budget-s`` it stops adding, says so, and the queries
@@ -39,14 +39,12 @@ import re
 import shutil
 import sys
 import time
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+import common  # noqa: E402  (before numpy: sets OPENBLAS_NUM_THREADS=1 as the package does)
+import numpy as np  # noqa: E402
 
 DIM = 384
 CHUNKS_PER_DOC = 40
@@ -202,22 +200,6 @@ class RandomQueryEmbedder:
         raise RuntimeError("not used")
 
 
-@contextmanager
-def _one_blas_thread(active: bool):
-    """One OpenBLAS thread for the numpy comparison: on a shared 2-core machine a threaded gemv spins
-    (8 ms instead of 0.4 ms for 2,000 rows measured here); a server would pin BLAS to one thread."""
-    if not active:
-        yield
-        return
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-        return
-    with threadpool_limits(1, user_api="blas"):
-        yield
-
-
 def timed(fn, items) -> list[float]:
     out = []
     for item in items:
@@ -249,6 +231,13 @@ def measure(settings, questions: list[str], councils: list[str], answer: bool) -
     def dense(item):
         index.dense_search(item[1], k_dense)
 
+    def dense_exact(item):
+        index._exact_search(item[1], k_dense)
+
+    def dense_chroma(item):
+        result = index.collection.query(query_embeddings=[item[1].tolist()], n_results=k_dense, include=["distances"])
+        return [index.by_id[chunk_id] for chunk_id in result["ids"][0] if chunk_id in index.by_id]
+
     def bm25(item):
         scores = index.bm25_scores(tokenize(expand_query(item[0], abbrev)))
         top = np.argsort(-scores)[:k_bm25]
@@ -259,26 +248,19 @@ def measure(settings, questions: list[str], councils: list[str], answer: bool) -
 
     council = councils[0]
     allowed = sorted(name for name, meta in index.documents().items() if meta.get("council") == council)
-    allowed_rows = np.array([i for i, chunk in enumerate(index.chunks) if chunk.source in set(allowed)])
 
     def hybrid_filtered(item):
         retrieve(index, item[1], item[0], settings, councils=[council])
 
-    def dense_filtered(item):  # what retrieve() asks Chroma for: where source $in [the council's documents]
+    def dense_filtered(item):  # exact scoring of the council's rows (integer source mask)
         index.dense_search(item[1], k_dense, allowed)
-
-    def exact_filtered(item):  # alternative for comparison: exact cosine over the in-memory vectors of those rows
-        scores = index.vectors[allowed_rows] @ item[1]
-        top = np.argpartition(-scores, min(k_dense, len(scores) - 1))[:k_dense]
-        return allowed_rows[top[np.argsort(-scores[top])]]
 
     results = {}
     first_s = None
-    for name, fn in (("dense", dense), ("bm25", bm25), ("hybrid", hybrid), ("hybrid_council_filter", hybrid_filtered),
-                     ("dense_council_filter", dense_filtered), ("numpy_exact_council_filter", exact_filtered)):
-        with _one_blas_thread(name == "numpy_exact_council_filter"):
-            timed(fn, items[:5])  # warm-up
-            results[name] = common.summarize(timed(fn, items))
+    for name, fn in (("dense", dense), ("dense_exact", dense_exact), ("dense_chroma", dense_chroma), ("bm25", bm25),
+                     ("hybrid", hybrid), ("hybrid_council_filter", hybrid_filtered), ("dense_council_filter", dense_filtered)):
+        timed(fn, items[:5])  # warm-up
+        results[name] = common.summarize(timed(fn, items))
     if answer:
         from assistant.service import Assistant
 
@@ -350,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(settings.index_dir, ignore_errors=True)
 
-    modes = ["dense", "bm25", "hybrid", "hybrid_council_filter", "dense_council_filter", "numpy_exact_council_filter"]
+    modes = ["dense", "dense_exact", "dense_chroma", "bm25", "hybrid", "hybrid_council_filter", "dense_council_filter"]
     modes += ["answer_end_to_end"] if args.answer else []
     rows = [[mode] + [per_size[n]["latency_ms"][mode][q] for n in per_size for q in ("p50", "p95")] for mode in modes]
     headers = ["query path (ms)"] + [f"{n:,} {q}" for n in per_size for q in ("p50", "p95")]

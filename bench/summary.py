@@ -28,6 +28,7 @@ def get(data, *keys):
 
 def main() -> int:
     latency, cold, ingest, scale = load("latency"), load("coldstart"), load("ingest"), load("scale")
+    backends = load("backends")
     rows = []
 
     def add(metric, value, target, ok, source):
@@ -49,6 +50,10 @@ def main() -> int:
     add("unchanged re-ingest, CLI (s)", warm, "≤ 3", None if warm is None else warm <= 3, "ingest")
     add("cold ingest, CLI (s)", get(ingest, "cli", "cold_wall_s"), "–", None, "ingest")
     add("e5 passages/s at batch 32", get(ingest, "embedding_throughput", "32", "best_per_s"), "–", None, "ingest")
+    for name, entry in (get(backends, "backends") or {}).items():
+        accuracy = get(entry, "eval", "accuracy")
+        add(f"{name} backend: query embedding p50 (ms) / eval accuracy",
+            f"{get(entry, 'query_ms', 'p50')} / {'–' if accuracy is None else f'{accuracy * 100:.1f}%'}", "–", None, "backends")
     if scale:
         largest = max(scale["sizes"], key=int)
         hybrid = scale["sizes"][largest]["latency_ms"]["hybrid"]["p50"]
@@ -58,7 +63,8 @@ def main() -> int:
             None if filtered is None else filtered <= 100, "scale")
         add(f"Chroma build at {int(largest):,} chunks (s)", scale["sizes"][largest]["timings_s"]["chroma_add_s"], "–", None,
             "scale")
-    noisy = [name for name, data in (("latency", latency), ("coldstart", cold), ("ingest", ingest), ("scale", scale))
+    noisy = [name for name, data in (("latency", latency), ("coldstart", cold), ("ingest", ingest), ("scale", scale),
+                                     ("backends", backends))
              if data and str(data.get("noise", "")).startswith("NOISY")]
     text = common.table(["metric", "value", "target", "met", "from"], rows, "Benchmark summary")
     if noisy:
