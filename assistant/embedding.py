@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 from pathlib import Path
@@ -164,15 +165,21 @@ def _require_model_folder(path: Path) -> None:
 
 
 def _folder_fingerprint(path: Path) -> str:
-    """Short hash of a model folder's config and weight sizes (changes when the model changes)."""
+    """Short hash of a model folder's config and weights (changes when the model changes).
+
+    A folder prepared by ``assistant.model_prep`` is identified by its weights' SHA-256 from the stamp,
+    so re-preparing the same weights keeps the id (and the cached embeddings); other folders by file
+    names and sizes.
+    """
     digest = hashlib.sha1()
     for file in sorted(path.glob("*")):
-        if file.is_file():
+        if file.is_file() and file.name != "prepared.json":
             digest.update(file.name.encode())
             digest.update(str(file.stat().st_size).encode())
-    stamp = path / "prepared.json"
-    if stamp.exists():
-        digest.update(stamp.read_bytes())
+    try:
+        digest.update(json.loads((path / "prepared.json").read_text(encoding="utf-8"))["weights"]["sha256"].encode())
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
     return digest.hexdigest()[:12]
 
 

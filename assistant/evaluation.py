@@ -485,6 +485,7 @@ def evaluate_questions(assistant, questions: list[Question], baselines: bool = T
         "chunks": len(index.chunks),
         "embedding_model": str(getattr(assistant.embedder, "model_id", "")),
         "embedding_threads": getattr(assistant.settings, "embedding_threads", None),
+        "embedding_backend": getattr(assistant.settings, "embedding_backend", None),
         "llama_index_version": llama_version,
         "systems": systems_run,
         "durations_s": {k: round(v, 1) for k, v in durations.items()},
@@ -606,7 +607,7 @@ def render_markdown(results: dict) -> str:
         "after the run, so latencies are indicative",
         f"- Questions: {meta['questions']} ({meta['answerable']} answerable, {meta['unanswerable']} unanswerable; {langs})",
         f"- Index build: {meta['index_build']} ({meta['chunks']} chunks); embedding model {meta['embedding_model']}, "
-        f"{meta['embedding_threads']} torch threads",
+        f"{meta.get('embedding_backend') or 'torch'} backend, {meta['embedding_threads']} threads",
         f"- Wall time: {durations}",
     ]
     if "llamaindex" in meta:

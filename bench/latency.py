@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     naive_stats["search"] = common.summarize(naive_search)
     ratio = {q: round(stats["wall"][q] / naive_stats["wall"][q], 2) for q in ("p50", "p95")}
 
-    labels = [("embed", "query embedding (e5)"), ("retrieve", "hybrid retrieve (Chroma+BM25+RRF)"),
+    labels = [("embed", "query embedding (e5)"), ("retrieve", "hybrid retrieve (dense+BM25+RRF)"),
               ("retrieval", "retrieval = embed + retrieve"), ("compose", "answer composition"),
               ("total", "Answer.timings_ms total"), ("wall", "wall time of Assistant.ask")]
     rows = [[label, stats[key].get("n"), stats[key].get("p50"), stats[key].get("p95"), stats[key].get("max")]

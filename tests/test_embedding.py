@@ -107,3 +107,16 @@ def test_answer_path_does_not_import_torch(built_assistant):
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result == {"torch": False, "sentence_transformers": False, "citations": result["citations"]}
     assert result["citations"] >= 1
+
+
+def test_model_id_survives_re_preparation_of_the_same_weights(model_ready, tmp_path):
+    """Re-running model_prep writes a new stamp (new date) for the same weights: cached embeddings stay valid."""
+    folder = _model_without_onnx(model_ready, tmp_path)
+    (folder / "onnx").symlink_to(model_ready / "onnx")
+    stamp = json.loads((model_ready / "prepared.json").read_text())
+    (folder / "prepared.json").unlink()
+    (folder / "prepared.json").write_text(json.dumps({**stamp, "prepared_at": "2030-01-01T00:00:00+00:00"}))
+    original = make_embedder(Settings()).model_id.split("@")[1]
+    assert make_embedder(Settings(embedding_model_path=folder)).model_id.split("@")[1] == original
+    (folder / "prepared.json").write_text(json.dumps({**stamp, "weights": {**stamp["weights"], "sha256": "0" * 64}}))
+    assert make_embedder(Settings(embedding_model_path=folder)).model_id.split("@")[1] != original
