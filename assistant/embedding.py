@@ -100,7 +100,8 @@ class OnnxEncoder:
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embed texts (prefixes already added), batching texts of similar length together."""
         if not texts:
-            return np.zeros((0, 0), dtype=np.float32)
+            width = self.session.get_outputs()[0].shape[-1]
+            return np.zeros((0, width if isinstance(width, int) else 0), dtype=np.float32)
         encodings = self.tokenizer.encode_batch(list(texts))
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         vectors: list[np.ndarray | None] = [None] * len(texts)
@@ -123,14 +124,14 @@ class OnnxEmbedder:
     """The e5 model through onnxruntime (float32 or int8 graph) with e5 prefixes."""
 
     def __init__(self, settings: Settings, quantized: bool = False):
-        from assistant.onnx_export import onnx_path
+        from assistant.onnx_export import export_is_current, onnx_path
 
         self.settings = settings
         self.path = Path(settings.embedding_model_path)
         _require_model_folder(self.path)
         self.graph = onnx_path(self.path, quantized)
-        if not self.graph.is_file():
-            raise EmbeddingError(f"ONNX-modellen saknas ({self.graph}). Kör `make model` eller "
+        if not export_is_current(self.path):  # missing, interrupted, or made from other weights
+            raise EmbeddingError(f"ONNX-modellen saknas eller är inaktuell ({self.graph}). Kör `make model` eller "
                                  "`python -m assistant.onnx_export`.")
         # float32 gives the sentence-transformers vectors, so it shares their id (and cached embeddings)
         fingerprint = _folder_fingerprint(self.path)

@@ -56,7 +56,10 @@ def _weights_sha(model_dir: Path) -> str:
     except (OSError, ValueError, KeyError, TypeError):
         from assistant.model_prep import sha256_file
 
-        return sha256_file(Path(model_dir) / "model.safetensors")
+        try:  # a sentence-transformers folder not made by model_prep
+            return sha256_file(Path(model_dir) / "model.safetensors")
+        except OSError:
+            return ""
 
 
 def export_is_current(model_dir: Path) -> bool:

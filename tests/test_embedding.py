@@ -54,7 +54,7 @@ def test_onnx_int8_stays_close_to_the_reference(model_ready, reference_vectors):
 
 
 def test_empty_input_gives_no_vectors(model_ready):
-    assert OnnxEncoder(onnx_path(model_ready), model_ready / "tokenizer.json").encode([]).shape[0] == 0
+    assert OnnxEncoder(onnx_path(model_ready), model_ready / "tokenizer.json").encode([]).shape == (0, 384)
 
 
 def test_backend_choice_and_model_ids(model_ready):
@@ -120,3 +120,14 @@ def test_model_id_survives_re_preparation_of_the_same_weights(model_ready, tmp_p
     assert make_embedder(Settings(embedding_model_path=folder)).model_id.split("@")[1] == original
     (folder / "prepared.json").write_text(json.dumps({**stamp, "weights": {**stamp["weights"], "sha256": "0" * 64}}))
     assert make_embedder(Settings(embedding_model_path=folder)).model_id.split("@")[1] != original
+
+
+def test_export_of_other_weights_is_not_used(model_ready, tmp_path):
+    """An ONNX export left from different weights (or an interrupted export) must not answer queries."""
+    folder = _model_without_onnx(model_ready, tmp_path)
+    (folder / "onnx").symlink_to(model_ready / "onnx")
+    assert isinstance(make_embedder(Settings(embedding_model_path=folder)), OnnxEmbedder)
+    stamp = json.loads((model_ready / "prepared.json").read_text())
+    (folder / "prepared.json").unlink()
+    (folder / "prepared.json").write_text(json.dumps({**stamp, "weights": {**stamp["weights"], "sha256": "1" * 64}}))
+    assert isinstance(make_embedder(Settings(embedding_model_path=folder)), SentenceTransformerEmbedder)
