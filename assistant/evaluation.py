@@ -285,20 +285,29 @@ class ChunkBaseline:
                 "ranked_sources": [c.source for c in chunks]}
 
 
-def llama_embedding(embedder):
-    """A llama-index embedding model that calls the assistant's embedder (e5 prefixes included)."""
+def llama_embedding(embedder, query_timings_ms: list[float] | None = None):
+    """A llama-index embedding model that calls the assistant's embedder (e5 prefixes included).
+
+    With ``query_timings_ms`` each query embedding's duration is appended to it (the benchmarks use it).
+    """
     from llama_index.core.embeddings import BaseEmbedding
     from pydantic import PrivateAttr
 
     class AssistantEmbedding(BaseEmbedding):
         _embedder = PrivateAttr()
+        _timings = PrivateAttr()
 
-        def __init__(self, inner, **kwargs):
+        def __init__(self, inner, timings, **kwargs):
             super().__init__(model_name=str(getattr(inner, "model_id", "assistant-embedder")), **kwargs)
             self._embedder = inner
+            self._timings = timings
 
         def _get_query_embedding(self, query: str) -> list[float]:
-            return [float(x) for x in self._embedder.embed_query(query)]
+            started = time.perf_counter()
+            vector = [float(x) for x in self._embedder.embed_query(query)]
+            if self._timings is not None:
+                self._timings.append((time.perf_counter() - started) * 1000)
+            return vector
 
         async def _aget_query_embedding(self, query: str) -> list[float]:
             return self._get_query_embedding(query)
@@ -309,7 +318,7 @@ def llama_embedding(embedder):
         def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
             return [[float(x) for x in vector] for vector in self._embedder.embed_passages(list(texts))]
 
-    return AssistantEmbedding(embedder)
+    return AssistantEmbedding(embedder, query_timings_ms)
 
 
 class LlamaIndexBaseline:
@@ -386,7 +395,8 @@ def run_assistant(assistant, question: Question) -> dict:
 
 
 # ------------------------------------------------------------------ run
-def machine_description() -> str:
+def machine_facts() -> dict:
+    """CPU model, usable cores and memory of this machine (also used by the benchmarks)."""
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -399,13 +409,19 @@ def machine_description() -> str:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:
         cores = os.cpu_count() or 0
-    memory = ""
+    memory_gb = None
     try:
         kb = int(next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")).split()[1])
-        memory = f", {kb / 1024 / 1024:.0f} GiB RAM"
+        memory_gb = round(kb / 1024 / 1024, 1)
     except (OSError, StopIteration, ValueError):
         pass
-    return (f"{cores} CPU cores ({cpu}){memory}, {platform.system()} {platform.release()}, "
+    return {"cpus": cores, "cpu_model": cpu, "memory_gb": memory_gb}
+
+
+def machine_description() -> str:
+    facts = machine_facts()
+    memory = "" if facts["memory_gb"] is None else f", {facts['memory_gb']:.0f} GiB RAM"
+    return (f"{facts['cpus']} CPU cores ({facts['cpu_model']}){memory}, {platform.system()} {platform.release()}, "
             f"Python {platform.python_version()}, embeddings on CPU")
 
 

@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     info = common.machine_info()
 
+    from assistant.evaluation import pct
     from assistant.index import load_index
     from assistant.onnx_export import onnx_path
 
@@ -131,17 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     for backend, entry in results.items():
         ev, q = entry.get("eval", {}), entry.get("query_ms", {})
         rows.append([backend, entry.get("weights_mb"), entry.get("load_s"), entry.get("peak_rss_mb"), q.get("p50"), q.get("p95"),
-                     entry.get("passages_per_s"), _pct(ev.get("accuracy")), _pct(ev.get("abstention_accuracy")),
-                     _pct(ev.get("citation_precision")), ev.get("answers_differing_from_torch"), ev.get("latency_p50_ms")])
+                     entry.get("passages_per_s"), pct(ev.get("accuracy")), pct(ev.get("abstention_accuracy")),
+                     pct(ev.get("citation_precision")), ev.get("answers_differing_from_torch"), ev.get("latency_p50_ms")])
     print(common.table(["backend", "weights MB", "load + 1st query s", "peak RSS MB", "query p50 ms", "query p95 ms",
                         "passages/s", "accuracy", "abstention", "citation prec.", "answers ≠ torch", "answer p50 ms"],
                        rows, f"Embedding backends ({len(questions)} eval questions, {len(texts)} chunk texts)"))
     common.write_result("backends", {"backends": results, "questions": len(questions), "chunks": len(texts)}, info)
     return 0
-
-
-def _pct(value) -> str | None:
-    return None if value is None else f"{value * 100:.1f}%"
 
 
 if __name__ == "__main__":

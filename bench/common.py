@@ -53,22 +53,9 @@ def free_port() -> int:
 
 def machine_info() -> dict:
     """What the numbers were measured on, including how busy the machine was."""
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem_gb = None
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                mem_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
-    except OSError:
-        pass
-    info = {"cpus": os.cpu_count(), "cpu_model": cpu, "memory_gb": mem_gb, "gpu": _gpu(),
+    from assistant.evaluation import machine_facts
+
+    info = {**machine_facts(), "gpu": _gpu(),
             "python": platform.python_version(), "platform": platform.platform(),
             "loadavg_start": [round(x, 2) for x in os.getloadavg()]}
     for module in ("onnxruntime", "torch", "chromadb", "bm25s", "llama_index.core", "sentence_transformers", "gradio"):

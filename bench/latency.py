@@ -27,38 +27,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402  (sets the offline environment first)
 
 
-def llama_adapter(embedder, timings: list[float]):
-    """A llama-index embedding model that calls our embedder (records query-embedding time)."""
-    from llama_index.core.embeddings import BaseEmbedding
-    from pydantic import PrivateAttr
-
-    class AssistantEmbedding(BaseEmbedding):
-        _inner = PrivateAttr()
-        _timings = PrivateAttr()
-
-        def __init__(self, inner, timings, **kwargs):
-            super().__init__(model_name=str(getattr(inner, "model_id", "assistant-embedder")), **kwargs)
-            self._inner = inner
-            self._timings = timings
-
-        def _get_query_embedding(self, query: str) -> list[float]:
-            started = time.perf_counter()
-            vector = [float(x) for x in self._inner.embed_query(query)]
-            self._timings.append((time.perf_counter() - started) * 1000)
-            return vector
-
-        async def _aget_query_embedding(self, query: str) -> list[float]:
-            return self._get_query_embedding(query)
-
-        def _get_text_embedding(self, text: str) -> list[float]:
-            return self._get_text_embeddings([text])[0]
-
-        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-            return [[float(x) for x in vector] for vector in self._inner.embed_passages(list(texts))]
-
-    return AssistantEmbedding(embedder, timings)
-
-
 class NaivePipeline:
     """llama-index with defaults: SentenceSplitter, VectorStoreIndex, top-2, answer = top chunk."""
 
@@ -67,10 +35,11 @@ class NaivePipeline:
         from llama_index.core.node_parser import SentenceSplitter
 
         from assistant.corpus import read_document
+        from assistant.evaluation import llama_embedding
 
         Settings.llm = None  # llama-index swaps in its MockLLM: no LLM client, nothing reaches the network
         self.embed_ms: list[float] = []
-        self.embed_model = llama_adapter(embedder, self.embed_ms)
+        self.embed_model = llama_embedding(embedder, self.embed_ms)
         Settings.embed_model = self.embed_model
         started = time.perf_counter()
         documents = [Document(text=read_document(Path(corpus_dir) / source).text, id_=source, metadata={"source": source})
