@@ -7,10 +7,6 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 MODEL_DIR := models/multilingual-e5-small
 
-export HF_HUB_OFFLINE := 1
-export TRANSFORMERS_OFFLINE := 1
-export GRADIO_ANALYTICS_ENABLED := False
-export ANONYMIZED_TELEMETRY := False
 
 .PHONY: install model index run test eval bench clean browser
 
@@ -25,7 +21,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 model: install
-	$(PY) -m assistant.model_prep --target $(MODEL_DIR)
+	$(PY) -m assistant.build.model_prep --target $(MODEL_DIR)
 
 index: model
 	$(VENV)/bin/assistant ingest

@@ -13,9 +13,11 @@ import time
 from pathlib import Path
 
 from assistant import __version__
-from assistant.answer import Answer, answer_question
-from assistant.index import IngestReport, LoadedIndex, current_build_dir, ingest, load_index
+from assistant.answer.engine import Answer, answer_question
+from assistant.ingest.pipeline import IngestReport, ingest
 from assistant.settings import Settings, get_settings
+from assistant.store.build import current_build_dir
+from assistant.store.loaded import LoadedIndex, load_index
 
 
 class Assistant:
@@ -59,14 +61,14 @@ class Assistant:
 
     def summary(self, councils=None, period=None, keyword=None, focus_area=None, date_field="any"):
         """A follow-up draft (assistant.summary.FollowUpSummary) of the councils' activity plans."""
-        from assistant.summary import build_summary
+        from assistant.followup.summary import build_summary
 
         return build_summary(self.index, councils=councils, period=period, keyword=keyword,
                              focus_area=focus_area, date_field=date_field)
 
     def summary_reply(self, text: str) -> str | None:
         """Markdown when a chat message asks for a follow-up draft, else None."""
-        from assistant.summary import summary_reply
+        from assistant.followup.summary import summary_reply
 
         return summary_reply(self.index, text)
 

@@ -1,129 +1,52 @@
-"""Language helpers shared by BM25, retrieval and the answer composer: tokens, stems, language."""
+"""Text normalisation shared by ingest, citations and presentation.
+
+Lines are kept exactly as read; cleaning happens when lines are *joined* (:func:`join_lines`):
+markup is stripped, words hyphenated across line breaks are rejoined and whitespace is collapsed.
+Quote verification uses the very same function, so a quote is checkable against the original lines.
+"""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 
-_WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+")
-
-SWEDISH_STOPWORDS = frozenset("""
-alla allt an andra att av blev bli blir blivit de dem den denna deras dess dessa det detta dig din dina
-ditt du där då efter ej eller en er era ert ett från för ha hade han hans har henne hennes hon honom hur
-här i icke ingen inom inte jag ju kan kunde man med mellan men mig min mina mitt mot mycket ni nu när någon
-något några och om oss på samma sedan sig sin sina sitta själv skulle som så sådan sådana sådant till under upp
-ut utan vad var vara varför varit varje vars vart vem vi vid vilka vilkas vilken vilket vår våra vårt än är
-åt över också finns ska skall får blir enligt dvs bl a t ex ex samt
-""".split())
-
-ENGLISH_STOPWORDS = frozenset("""
-a about all an and any are as at be been but by can could did do does for from had has have how i if in
-into is it its may more most my no not of on or our should so some such than that the their them then there
-these they this those to was we were what when where which who whom whose why will with would you your
-""".split())
-
-_ENGLISH_MARKERS = frozenset("""
-the who what when which how does is are of in for and owns own responsible council councils plan plans
-work follow-up followed measured contact person list many much between differ difference about
-""".split())
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+_MD_EMPHASIS = re.compile(r"(?<![\w*])([*_]{1,3})(?![\s*_])(.+?)(?<![\s*_])\1(?![\w*])")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_SPACES = re.compile(r"\s+")
+# A word broken across a line: "verksam-" + "hetsförlagd". Not a suspended compound ("hälso- och").
+_HYPHEN_BREAK = re.compile(r"\w-$")
+_SUSPENDED_NEXT = re.compile(r"^(och|eller|samt|till|resp\.?|respektive|som|and|or)\b", re.IGNORECASE)
 
 
-@lru_cache(maxsize=2)
-def _stemmer(language: str):
-    import Stemmer
-
-    return Stemmer.Stemmer(language)
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased word tokens; hyphenated forms split ("VFU-arbetet" → "vfu", "arbetet")."""
-    return [w.lower() for w in _WORD.findall(text)]
+def strip_markup(line: str) -> str:
+    """Remove HTML-like tags, Markdown heading markers and emphasis from one line."""
+    line = _TAG.sub("", line)
+    line = _MD_HEADING.sub("", line)
+    return _MD_EMPHASIS.sub(r"\2", line)
 
 
-def stem(word: str, language: str = "swedish") -> str:
-    """Snowball stem, plus the definite neuter ending "-et" that Snowball keeps ("verktyget" → "verktyg")."""
-    stemmed = _stemmer(language).stemWord(word)
-    if len(stemmed) >= 7 and stemmed.endswith("et"):
-        stemmed = stemmed[:-2]
-    return stemmed
+def join_lines(lines: list[str]) -> str:
+    """Join original lines into clean running text.
 
-
-def content_words(text: str) -> list[str]:
-    """Words that carry meaning (stopwords in either language removed)."""
-    return [w for w in words(text) if w not in SWEDISH_STOPWORDS and w not in ENGLISH_STOPWORDS]
-
-
-def tokenize(text: str) -> list[str]:
-    """BM25 tokens: content words stemmed with the Swedish Snowball stemmer.
-
-    Long compounds also contribute their head ("handledarutbildning" → also "utbildning"-stem)
-    via :func:`compound_parts`, so a query for "utbildning" reaches compound forms.
+    Strips markup, rejoins words hyphenated across line breaks and collapses whitespace (tabs
+    included). Used both to build chunk text and to verify quotes, so the two always agree.
     """
-    return list(_tokens(text))
+    out = ""
+    for raw in lines:
+        line = strip_markup(raw).strip()
+        if not line:
+            continue
+        if out and _HYPHEN_BREAK.search(out) and line[:1].islower() and not _SUSPENDED_NEXT.match(line):
+            # "verksam-" + "hetsförlagd" → one word; "AT-" + "föreskriften" keeps its hyphen.
+            out = (out[:-1] if out[-2].islower() else out) + line
+        else:
+            out = f"{out} {line}" if out else line
+    return _SPACES.sub(" ", out).strip()
 
 
-@lru_cache(maxsize=65536)
-def _tokens(text: str) -> tuple[str, ...]:
-    """Cached tokens: the composer scores the same chunk sentences for many questions."""
-    tokens = []
-    for word in content_words(text):
-        tokens.append(stem(word))
-        tokens.extend(stem(part) for part in compound_parts(word))
-    tokens.extend(particle_verbs(text))
-    return tuple(tokens)
-
-
-@lru_cache(maxsize=65536)
-def token_set(text: str) -> frozenset[str]:
-    """The distinct tokens of ``text`` (cached)."""
-    return frozenset(_tokens(text))
-
-
-_PARTICLE_VERB = re.compile(r"\bfölj(?:a|er|s|as|de|ts|t)?\s+(?:[\wåäö]+\s+){0,4}?upp\b", re.IGNORECASE)
-
-
-def particle_verbs(text: str) -> list[str]:
-    """"följs (aktiviteterna) upp" means uppföljning: emit the noun's stem so the two forms meet."""
-    return [stem("uppföljning") for _ in _PARTICLE_VERB.finditer(text)]
-
-
-# Heads that Swedish planning documents build compounds with; a generic morphological list, not a
-# list of document terms.
-_COMPOUND_HEADS = (
-    "utbildning", "utbildningar", "utbildningen", "arbetet", "arbete", "kompetens", "kompetensen",
-    "försörjning", "försörjningen", "anställning", "anställningar", "handledning", "handledare",
-    "rådet", "råd", "plan", "planen", "grupp", "gruppen", "grupper", "område", "områden", "behov",
-    "behovet", "sköterska", "sköterskor", "sköterskeutbildning", "uppföljning", "verksamhet", "yrken",
-    "yrket", "vård", "vården", "tjänster", "frågor", "nätverk",
-)
-
-
-def compound_parts(word: str) -> list[str]:
-    """Split a long compound into (modifier, head) when it ends in a known head word."""
-    if len(word) < 9:
-        return []
-    for head in sorted(_COMPOUND_HEADS, key=len, reverse=True):
-        if word.endswith(head) and len(word) - len(head) >= 3:
-            modifier = word[: -len(head)]
-            if modifier.endswith("s") and len(modifier) > 4:
-                modifier = modifier[:-1]
-            return [modifier, head]
-    return []
-
-
-def detect_language(text: str) -> str:
-    """"en" or "sv" from simple lexical cues (Swedish letters, function words)."""
-    tokens = words(text)
-    if not tokens:
-        return "sv"
-    if re.search(r"[åäöÅÄÖ]", text):
-        swedish_hits = 2
-    else:
-        swedish_hits = 0
-    swedish_hits += sum(1 for t in tokens if t in SWEDISH_STOPWORDS or t in {"vem", "när", "hur", "vilka", "och"})
-    english_hits = sum(1 for t in tokens if t in _ENGLISH_MARKERS or t in ENGLISH_STOPWORDS)
-    return "en" if english_hits > swedish_hits else "sv"
-
-
-def normalize_spaces(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+@lru_cache(maxsize=4096)
+def normalize_for_match(text: str) -> str:
+    """Canonical form for verbatim-quote checks: cleaned, single-spaced, case kept (cached: citations
+    check the same spans for many questions)."""
+    return join_lines(text.split("\n"))

@@ -66,8 +66,8 @@ def probe(backend: str, questions: list[str], texts: list[str], repeats: int) ->
 
 def evaluate(backend: str, base: Path) -> dict:
     """Build an index with the backend and answer the eval set with it (assistant only)."""
+    from assistant.build.evaluation import evaluate_questions, load_questions
     from assistant.embedding import make_embedder
-    from assistant.evaluation import evaluate_questions, load_questions
     from assistant.service import Assistant
 
     index_dir = base / f"index-{backend}"
@@ -95,9 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     info = common.machine_info()
 
-    from assistant.evaluation import pct
-    from assistant.index import load_index
-    from assistant.onnx_export import onnx_path
+    from assistant.build.evaluation import pct
+    from assistant.build.onnx_export import onnx_path
+    from assistant.store.loaded import load_index
 
     base = common.work_dir("backends")
     settings = common.bench_settings(base)

@@ -18,12 +18,6 @@ import tempfile
 import time
 from pathlib import Path
 
-for _key, _value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("GRADIO_ANALYTICS_ENABLED", "False"),
-                     ("ANONYMIZED_TELEMETRY", "False"), ("TOKENIZERS_PARALLELISM", "false"),
-                     ("HF_HUB_DISABLE_PROGRESS_BARS", "1"), ("TRANSFORMERS_VERBOSITY", "error"),
-                     ("OPENBLAS_NUM_THREADS", "1")):  # as assistant/__init__.py sets it, before numpy loads
-    os.environ.setdefault(_key, _value)
-
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
 RESULTS_DIR = Path(os.environ.get("BENCH_RESULTS_DIR") or BENCH_DIR / "results").resolve()
@@ -33,15 +27,17 @@ VENV_BIN = Path(sys.executable).parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
+from assistant import offline  # noqa: E402  (the offline environment, before numpy or a model loads)
+
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
 
 # ------------------------------------------------------------------ environment
 def offline_env(**extra: str) -> dict[str, str]:
     """Environment for child processes: offline, no telemetry, plus ``extra``."""
-    env = dict(os.environ)
-    env.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
-                "ANONYMIZED_TELEMETRY": "False", "TOKENIZERS_PARALLELISM": "false", "PYTHONUNBUFFERED": "1",
-                "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "error"})
-    env.update(extra)
+    env = offline.environment()
+    env.update({"PYTHONUNBUFFERED": "1"}, **extra)
     return env
 
 
@@ -53,7 +49,7 @@ def free_port() -> int:
 
 def machine_info() -> dict:
     """What the numbers were measured on, including how busy the machine was."""
-    from assistant.evaluation import machine_facts
+    from assistant.build.evaluation import machine_facts
 
     info = {**machine_facts(), "gpu": _gpu(),
             "python": platform.python_version(), "platform": platform.platform(),
@@ -203,7 +199,7 @@ def bench_settings(base: Path, **overrides):
 
 def ensure_index(settings, embedder=None):
     """Build the bench index if it is missing (unchanged corpus → nothing rebuilt)."""
-    from assistant.index import ingest
+    from assistant.ingest.pipeline import ingest
 
     return ingest(settings, embedder=embedder)
 

@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     info = common.machine_info()
 
     from assistant.embedding import get_embedder, make_embedder
-    from assistant.index import ingest
+    from assistant.ingest.pipeline import ingest
     from assistant.settings import Settings
 
     base = common.work_dir("ingest")
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     }
 
     # ---- embedding throughput by batch size
-    from assistant.index import load_index
+    from assistant.store.loaded import load_index
 
     texts = [chunk.embed_text for chunk in load_index(cold_settings).chunks]
     throughput: dict = {}

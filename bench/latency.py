@@ -34,8 +34,8 @@ class NaivePipeline:
         from llama_index.core import Document, Settings, VectorStoreIndex
         from llama_index.core.node_parser import SentenceSplitter
 
-        from assistant.corpus import read_document
-        from assistant.evaluation import llama_embedding
+        from assistant.build.evaluation import llama_embedding
+        from assistant.ingest.corpus import read_document
 
         Settings.llm = None  # llama-index swaps in its MockLLM: no LLM client, nothing reaches the network
         self.embed_ms: list[float] = []

@@ -10,7 +10,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY=${PY:-.venv/bin/python}
-export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False ANONYMIZED_TELEMETRY=False
 created_workdir=""
 if [[ -z "${BENCH_WORKDIR:-}" ]]; then
     BENCH_WORKDIR=$(mktemp -d "${TMPDIR:-/tmp}/bench-XXXXXX")

@@ -53,8 +53,8 @@ CHROMA_STEP = 4000
 
 def sentence_pool() -> tuple[list[str], list[dict]]:
     """Sentences of the real corpus and (council, title, section, doc_type) templates of its chunks."""
-    from assistant.chunking import chunk_document
-    from assistant.corpus import find_documents, load_catalog, read_document
+    from assistant.ingest.chunking import chunk_document
+    from assistant.ingest.corpus import find_documents, load_catalog, read_document
     from assistant.settings import Settings
 
     settings = Settings(corpus_dir=common.PROJECT_ROOT / "corpus")
@@ -74,7 +74,7 @@ def sentence_pool() -> tuple[list[str], list[dict]]:
 
 def synthetic_corpus(n: int, pool: list[str], templates: list[dict], seed: int):
     """``n`` chunks, their documents' lines, and the documents' metadata."""
-    from assistant.chunking import KIND_PARAGRAPH, Chunk
+    from assistant.schema import KIND_PARAGRAPH, Chunk
 
     rng = np.random.default_rng(seed)
     councils = sorted({t["council"] for t in templates if t["council"]})
@@ -120,9 +120,10 @@ def build(settings, chunks, doc_lines, documents, vectors, budget_s: float) -> d
     """Write one build in the real layout; time each part. Returns timings, sizes and the build id."""
     import bm25s
 
-    from assistant.activities import extract_records
-    from assistant.index import INDEX_FORMAT_VERSION, _collection_name, chroma_client, embedding_key
-    from assistant.text import tokenize
+    from assistant.ingest.activities import extract_records
+    from assistant.ingest.pipeline import embedding_key
+    from assistant.lang.tokens import tokenize
+    from assistant.store.build import INDEX_FORMAT_VERSION, _collection_name, chroma_client
 
     build_id = f"scale-{len(chunks)}-{time.strftime('%H%M%S')}"
     build_dir = Path(settings.index_dir) / "builds" / build_id
@@ -210,9 +211,10 @@ def timed(fn, items) -> list[float]:
 
 
 def measure(settings, questions: list[str], councils: list[str], answer: bool) -> dict:
-    from assistant.index import load_index
-    from assistant.retrieve import abbreviations, expand_query, retrieve
-    from assistant.text import tokenize
+    from assistant.lang.glossary import expand_query
+    from assistant.lang.tokens import tokenize
+    from assistant.retrieve.hybrid import abbreviations, retrieve
+    from assistant.store.loaded import load_index
 
     started = time.perf_counter()
     index = load_index(settings)

@@ -38,7 +38,7 @@ def free_port() -> int:
 @contextmanager
 def serve(assistant):
     """Run the app for ``assistant`` on a free loopback port; yields its URL."""
-    from assistant.ui import build_app, launch
+    from assistant.frontends.web.app import build_app, launch
 
     demo = build_app(assistant)
     port = free_port()

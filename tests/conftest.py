@@ -8,17 +8,13 @@ caused them fails at teardown.
 from __future__ import annotations
 
 import ipaddress
-import os
 import shutil
 import socket
 from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+from assistant import offline  # noqa: E402,F401  (the offline environment, before any library loads)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", ""}
@@ -104,8 +100,8 @@ def settings_factory(tmp_path_factory):
 @pytest.fixture(scope="session")
 def model_ready():
     """The prepared embedding model with its ONNX export (the default backend)."""
-    from assistant.model_prep import prepare_model
-    from assistant.onnx_export import export_onnx
+    from assistant.build.model_prep import prepare_model
+    from assistant.build.onnx_export import export_onnx
     from assistant.settings import Settings
 
     path = Settings().embedding_model_path

@@ -5,21 +5,15 @@ Counts and values were checked by hand against corpus/*.txt. Fast and offline.
 
 from __future__ import annotations
 
-
 import pytest
-
-from assistant.activities import (
-    ActivityRecord,
-    canonical_field,
-    extract_records,
-    record_from_chunk,
-    split_contacts,
-)
-from assistant.chunking import KIND_ACTIVITY, KIND_PARAGRAPH, Chunk, chunk_document
-from assistant.corpus import COUNCIL_NATIONAL, find_documents, load_catalog, read_document
-from assistant.settings import Settings
-
 from corpus_names import CORPUS_DIR, MELLANSVERIGE, NATIONAL, PRESENTATION, SODRA, UPPDRAG
+
+from assistant.ingest.activities import canonical_field, extract_records, record_from_chunk, split_contacts
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.corpus import find_documents, load_catalog, read_document
+from assistant.lang.councils import COUNCIL_NATIONAL
+from assistant.schema import KIND_ACTIVITY, KIND_PARAGRAPH, ActivityRecord, Chunk
+from assistant.settings import Settings
 
 
 @pytest.fixture(scope="module")

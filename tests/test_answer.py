@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import REFUSAL_PHRASE
-from assistant.question import classify_intent, clean_question, is_followup
-from assistant.corpus import normalize_for_match
+from assistant.answer.question import classify_intent, clean_question, is_followup
+from assistant.messages import REFUSAL_PHRASE
+from assistant.text import normalize_for_match
 
 pytestmark = pytest.mark.slow
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"

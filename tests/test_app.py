@@ -18,14 +18,37 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from app_helpers import (
+    QUESTION,
+    SODRA_SOURCE,
+    UPLOAD_EXPECTED,
+    UPLOAD_LITERAL,
+    UPLOAD_NAME,
+    UPLOAD_QUESTION,
+    UPLOAD_TEXT,
+    free_port,
+    isolated_assistant,
+    serve,
+)
 
-from app_helpers import (QUESTION, SODRA_SOURCE, UPLOAD_EXPECTED, UPLOAD_LITERAL, UPLOAD_NAME, UPLOAD_QUESTION,
-                         UPLOAD_TEXT, free_port, isolated_assistant, serve)
-from assistant.answer import REFUSAL_PHRASE, Answer, Citation
-from assistant.index import IndexNotFound
-from assistant.ui import (Handlers, answer_body_html, answer_html, context_html, document_html, locate_quote,
-                          markdown_html, plain_history, stream_prefixes, summary_preview_html, table_cells,
-                          user_error)
+from assistant.answer.citations import Citation
+from assistant.answer.engine import Answer
+from assistant.frontends.web.app import (
+    Handlers,
+    answer_body_html,
+    answer_html,
+    context_html,
+    document_html,
+    locate_quote,
+    markdown_html,
+    plain_history,
+    stream_prefixes,
+    summary_preview_html,
+    table_cells,
+    user_error,
+)
+from assistant.messages import REFUSAL_PHRASE
+from assistant.store.errors import IndexNotFound
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [  # pandas deprecations raised inside gradio's queue, not by this project
@@ -174,8 +197,8 @@ EVIL = "<script>alert(1)</script>"
 
 def hand_made_summary(rows: int = 2):
     """A FollowUpSummary as build_summary makes it, with document text that looks like HTML and Markdown."""
-    from assistant.citations import Citation as SummaryCitation
-    from assistant.summary import CouncilSection, FollowUpSummary, SummaryRow
+    from assistant.answer.citations import Citation as SummaryCitation
+    from assistant.followup.summary import CouncilSection, FollowUpSummary, SummaryRow
 
     made = [SummaryRow(council="RVKR Test", plan=f"Plan {EVIL}", focus_area="VFU & <b>handledning</b>",
                        goal="Mål | med streck", activity=f"Aktivitet {i} {EVIL}", owner="Rådet", contacts="",
@@ -213,7 +236,7 @@ class FakeSummaryAssistant:
 
 
 def test_markdown_html_escapes_all_text_and_builds_tables():
-    from assistant.summary import markdown_table
+    from assistant.followup.summary import markdown_table
 
     cells = ["a | b", "back\\slash", EVIL, "[1] & **x**"]
     markdown = ("# Rubrik <i>x</i>\n\nStycke med " + EVIL + " [2].\n\n"
@@ -240,7 +263,7 @@ def test_summary_preview_escapes_document_text():
 
 
 def test_summary_tab_writes_files_and_reports_problems():
-    from assistant.summary import SummaryError
+    from assistant.followup.summary import SummaryError
 
     fake = FakeSummaryAssistant(hand_made_summary())
     handlers = Handlers(fake)
@@ -284,9 +307,27 @@ def test_chat_shows_a_draft_escaped_and_keeps_it_out_of_the_history():
 
 def test_app_py_is_a_thin_launcher():
     source = (PROJECT_ROOT / "app.py").read_text(encoding="utf-8")
-    assert "GRADIO_ANALYTICS_ENABLED" in source and "HF_HUB_OFFLINE" in source
-    assert source.index("HF_HUB_OFFLINE") < source.index("from assistant.ui import")
+    assert "from assistant.frontends.web.app import" in source
     assert len(source.splitlines()) < 40
+
+
+def test_offline_environment_is_set_before_gradio_loads():
+    """Importing the web app in a fresh process: the offline variables are set when gradio is imported."""
+    code = ("import builtins, os, sys\n"
+            "seen = {}\n"
+            "real = builtins.__import__\n"
+            "def spy(name, *a, **k):\n"
+            "    if name == 'gradio' and 'gradio' not in seen:\n"
+            "        seen['gradio'] = {key: os.environ.get(key) for key in ('HF_HUB_OFFLINE', 'GRADIO_ANALYTICS_ENABLED', 'ORT_DISABLE_TELEMETRY')}\n"
+            "    return real(name, *a, **k)\n"
+            "builtins.__import__ = spy\n"
+            "import app\n"
+            "print(seen['gradio'])\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "GRADIO_ANALYTICS_ENABLED", "ORT_DISABLE_TELEMETRY")}
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "'HF_HUB_OFFLINE': '1'" in result.stdout and "'GRADIO_ANALYTICS_ENABLED': 'False'" in result.stdout
+    assert "'ORT_DISABLE_TELEMETRY': '1'" in result.stdout
 
 
 # ------------------------------------------------------------------ slow: handlers on the real index

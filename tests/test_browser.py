@@ -13,9 +13,17 @@ import re
 from pathlib import Path
 
 import pytest
-
-from app_helpers import (QUESTION, SODRA_SOURCE, UPLOAD_EXPECTED, UPLOAD_LITERAL, UPLOAD_NAME, UPLOAD_QUESTION,
-                         UPLOAD_TEXT, isolated_assistant, serve)
+from app_helpers import (
+    QUESTION,
+    SODRA_SOURCE,
+    UPLOAD_EXPECTED,
+    UPLOAD_LITERAL,
+    UPLOAD_NAME,
+    UPLOAD_QUESTION,
+    UPLOAD_TEXT,
+    isolated_assistant,
+    serve,
+)
 
 pytestmark = [
     pytest.mark.slow,

@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 from app_helpers import free_port
 
+from assistant import offline
+
 pytestmark = pytest.mark.slow
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -41,8 +43,7 @@ def chroma_server(tmp_path):
     if cli is None:
         pytest.skip("the chroma CLI (installed with the chromadb package) is not on this machine")
     port = free_port()
-    env = dict(os.environ, ANONYMIZED_TELEMETRY="False", CHROMA_ANONYMIZED_TELEMETRY="False",
-               HF_HUB_OFFLINE="1", NO_COLOR="1")
+    env = dict(offline.environment(), NO_COLOR="1")
     log_path = tmp_path / "chroma-server.log"
     log = open(log_path, "wb")
     proc = subprocess.Popen([cli, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(tmp_path / "chroma-data")],
@@ -85,9 +86,11 @@ def _server_collections(host: str, port: int) -> set[str]:
 
 
 def test_ingest_and_ask_through_a_chroma_server(chroma_server, model_ready, tmp_path):
-    from assistant.index import current_build_dir, ingest, load_index
+    from assistant.ingest.pipeline import ingest
     from assistant.service import Assistant
     from assistant.settings import Settings
+    from assistant.store.build import current_build_dir
+    from assistant.store.loaded import load_index
 
     host, port = chroma_server
     corpus = tmp_path / "corpus"

@@ -12,23 +12,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from assistant.chunking import (
-    KIND_ACTIVITY,
-    KIND_LIST,
-    KIND_PARAGRAPH,
-    KIND_SLIDE,
-    Chunk,
-    chunk_document,
-    detect_headings,
-    find_tab_tables,
-    looks_like_slides,
-    slide_spans,
-)
-from assistant.corpus import find_documents, join_lines, load_catalog, normalize_for_match, read_document
-from assistant.settings import Settings
-
 from corpus_names import ALL_DOCS, CORPUS_DIR, MELLANSVERIGE, NATIONAL, PRESENTATION, SODRA, UPPDRAG
+
+from assistant.ingest.chunking import chunk_document, detect_headings, find_tab_tables, looks_like_slides, slide_spans
+from assistant.ingest.corpus import find_documents, load_catalog, read_document
+from assistant.schema import KIND_ACTIVITY, KIND_LIST, KIND_PARAGRAPH, KIND_SLIDE, Chunk
+from assistant.settings import Settings
+from assistant.text import join_lines, normalize_for_match
 
 SODRA_LABELS = ["Prioriterade områden", "Aktivitet", "Genomförande", "Tidplan", "Uppföljning - mått"]
 NATIONAL_LABELS = ["Rubrik", "Mål", "Aktivitet", "Tidpunkt", "Mått på genomförande", "Ansvarig"]
@@ -476,7 +466,7 @@ def test_new_plan_in_labelled_record_layout(tmp_path):
 
 
 def test_record_directly_under_focus_area_heading_gets_that_section(tmp_path):
-    from assistant.activities import extract_records
+    from assistant.ingest.activities import extract_records
 
     path = tmp_path / "nvkr_2027.md"
     path.write_text(NEW_LABELLED_PLAN, encoding="utf-8")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import cli
+from assistant.frontends import cli as cli
 from assistant.settings import get_settings
 
 pytestmark = pytest.mark.slow

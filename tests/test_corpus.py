@@ -13,25 +13,22 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from corpus_names import ALL_DOCS, CORPUS_DIR, MELLANSVERIGE, NATIONAL, PRESENTATION, SODRA, UPPDRAG
 
-from assistant.corpus import (
-    COUNCIL_NATIONAL,
+from assistant.ingest.corpus import (
     DocumentError,
     decode_text,
     find_documents,
     infer_council,
     infer_doc_type,
     infer_title,
-    join_lines,
     load_catalog,
-    normalize_for_match,
     read_document,
     read_text,
-    strip_markup,
 )
+from assistant.lang.councils import COUNCIL_NATIONAL
 from assistant.settings import Settings
-
-from corpus_names import ALL_DOCS, CORPUS_DIR, MELLANSVERIGE, NATIONAL, PRESENTATION, SODRA, UPPDRAG
+from assistant.text import join_lines, normalize_for_match, strip_markup
 
 
 @pytest.fixture(scope="module")

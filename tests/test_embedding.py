@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.build.onnx_export import onnx_path
 from assistant.embedding import EmbeddingError, OnnxEmbedder, OnnxEncoder, SentenceTransformerEmbedder, make_embedder
-from assistant.onnx_export import onnx_path
 from assistant.settings import Settings
 
 pytestmark = pytest.mark.slow

@@ -11,12 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from assistant.evaluation import (
+from assistant.build.evaluation import (
     DASH,
     DEFAULT_QUESTIONS,
     KINDS,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from assistant.evidence import IdfTable, _present, _same_word, coverage
-from assistant.text import token_set
+from assistant.answer.evidence import IdfTable, _present, _same_word, coverage
+from assistant.lang.tokens import token_set
 
 
 def _present_reference(group: frozenset[str], tokens: frozenset[str]) -> bool:

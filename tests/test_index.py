@@ -9,11 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import index as index_module
 from assistant.embedding import get_embedder
-from assistant.index import IndexDamaged, IndexNotFound, IngestBusy, current_build_dir, ingest, ingest_lock, load_index
+from assistant.ingest.pipeline import ingest
+from assistant.lang.tokens import tokenize
 from assistant.settings import Settings
-from assistant.text import tokenize
+from assistant.store import build as index_module
+from assistant.store.build import current_build_dir, ingest_lock
+from assistant.store.errors import IndexDamaged, IndexNotFound, IngestBusy
+from assistant.store.loaded import load_index
 
 PROJECT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 SMALL_DOCS = ("000_a136ead4faa7fb25.txt", "004_6fc778f79882cfcd.txt")

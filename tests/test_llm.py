@@ -8,8 +8,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from assistant import llm
-from assistant.answer import REFUSAL, Answer, Citation
+from assistant.answer import llm as llm
+from assistant.answer.citations import Citation
+from assistant.answer.engine import Answer
+from assistant.messages import REFUSAL
 from assistant.settings import Settings
 
 

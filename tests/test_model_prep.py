@@ -7,7 +7,6 @@ installed (see the module docstring); they are skipped otherwise. No network is 
 from __future__ import annotations
 
 import json
-import os
 import struct
 import time
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import model_prep as mp
+from assistant.build import model_prep as mp
 
 # --------------------------------------------------------------------------- pure unit tests
 
@@ -272,7 +271,6 @@ def test_self_test_passes(prepared: Path) -> None:
 
 @pytest.mark.slow
 def test_tokenizer_and_transformers_loading(prepared: Path) -> None:
-    os.environ["HF_HUB_OFFLINE"] = "1"
     from transformers import AutoTokenizer, BertModel
 
     tok = AutoTokenizer.from_pretrained(str(prepared))

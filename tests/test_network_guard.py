@@ -3,9 +3,8 @@
 import socket
 import threading
 
-import pytest
-
 import conftest
+import pytest
 
 
 @pytest.mark.allow_network_attempts

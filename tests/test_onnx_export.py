@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import onnx_export as ox
+from assistant.build import onnx_export as ox
 
 
 def _fake_model(folder: Path) -> Path:

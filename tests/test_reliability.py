@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.index import current_build_dir, ingest, load_index
+from assistant.ingest.pipeline import ingest
 from assistant.service import Assistant, safe_filename
 from assistant.settings import Settings
+from assistant.store.build import current_build_dir
+from assistant.store.loaded import load_index
 
 pytestmark = pytest.mark.slow
 PROJECT = Path(__file__).resolve().parent.parent

@@ -15,13 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import REFUSAL_PHRASE, verify_quote
-from assistant.chunking import chunk_document
-from assistant.activities import extract_records
-from assistant.corpus import find_documents, load_catalog, normalize_for_match, read_document
-from assistant.settings import Settings
-from assistant.cli import SUMMARY_DATE_FIELDS, add_summary_arguments
-from assistant.summary import (
+from assistant.answer.citations import verify_quote
+from assistant.followup.summary import (
     CSV_COLUMNS,
     OVERVIEW_HEADERS,
     SummaryError,
@@ -40,6 +35,13 @@ from assistant.summary import (
     summary_reply,
     write_docx,
 )
+from assistant.frontends.cli import SUMMARY_DATE_FIELDS, add_summary_arguments
+from assistant.ingest.activities import extract_records
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.corpus import find_documents, load_catalog, read_document
+from assistant.messages import REFUSAL_PHRASE
+from assistant.settings import Settings
+from assistant.text import normalize_for_match
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
 NATIONAL, SODRA, MELLAN = "Nationella vårdkompetensrådet", "RVKR Södra", "RVKR Mellansverige"
@@ -476,14 +478,14 @@ def test_drafts_from_the_index_equal_those_from_the_corpus(built_assistant, corp
 
 
 def test_cli_date_fields_match_the_summary_module():
-    from assistant.summary import DATE_FIELDS
+    from assistant.followup.summary import DATE_FIELDS
 
     assert SUMMARY_DATE_FIELDS == DATE_FIELDS
 
 
 def test_cli_parser_matches_add_summary_arguments():
     """Once `assistant summary` is wired into assistant/cli.py, its options must equal add_summary_arguments."""
-    from assistant import cli
+    from assistant.frontends import cli as cli
 
     argv = ["--council", "Södra", "--rad", "nationella", "--period", "Q3 2026", "--date-field", "timeline", "--keyword", "VFU",
             "--amne", "AT", "--focus-area", "Kris", "--format", "csv", "--out", "x.csv", "--overview", "--delimiter", ";"]
@@ -497,7 +499,7 @@ def test_cli_parser_matches_add_summary_arguments():
 
 
 def test_impossible_quarter_is_rejected_not_widened():
-    from assistant.summary import SummaryError, build_summary
+    from assistant.followup.summary import SummaryError, build_summary
 
     class NoIndex:
         chunks, records = [], []

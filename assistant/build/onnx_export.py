@@ -27,11 +27,10 @@ from typing import Any
 
 import numpy as np
 
-ONNX_DIR = "onnx"
-FLOAT_FILE = "model.onnx"
-INT8_FILE = "model_int8.onnx"
-STAMP_FILE = "export.json"
-EXPORT_VERSION = 1
+from assistant.embedding.onnx import (
+    EXPORT_VERSION, FLOAT_FILE, INT8_FILE, ONNX_DIR, STAMP_FILE, export_is_current, onnx_path, weights_sha,
+)
+
 OPSET = 17
 #: Minimum cosine between the float32 graph and the sentence-transformers folder's reference vectors.
 MIN_FLOAT_COSINE = 0.995
@@ -41,38 +40,6 @@ MIN_INT8_COSINE = 0.95
 
 class ExportError(RuntimeError):
     """The ONNX export or its self-test failed; the message says what to do."""
-
-
-def onnx_path(model_dir: Path, quantized: bool = False) -> Path:
-    """Where the float32 (or int8) graph of a model folder lives."""
-    return Path(model_dir) / ONNX_DIR / (INT8_FILE if quantized else FLOAT_FILE)
-
-
-def _weights_sha(model_dir: Path) -> str:
-    """The weights' sha256 from model_prep's stamp (so a re-prepared model forces a new export)."""
-    try:
-        stamp = json.loads((Path(model_dir) / "prepared.json").read_text(encoding="utf-8"))
-        return str(stamp["weights"]["sha256"])
-    except (OSError, ValueError, KeyError, TypeError):
-        from assistant.model_prep import sha256_file
-
-        try:  # a sentence-transformers folder not made by model_prep
-            return sha256_file(Path(model_dir) / "model.safetensors")
-        except OSError:
-            return ""
-
-
-def export_is_current(model_dir: Path) -> bool:
-    """True when both graphs exist and were exported from the model folder's current weights."""
-    folder = Path(model_dir) / ONNX_DIR
-    try:
-        stamp = json.loads((folder / STAMP_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return (stamp.get("version") == EXPORT_VERSION and stamp.get("weights_sha256") == _weights_sha(model_dir)
-            and all((folder / name).is_file() and (folder / name).stat().st_size == size
-                    for name, size in stamp.get("sizes", {}).items())
-            and {FLOAT_FILE, INT8_FILE} <= set(stamp.get("sizes", {})))
 
 
 def _export_float(model_dir: Path, target: Path) -> None:
@@ -118,7 +85,7 @@ def _quantize(source: Path, target: Path) -> None:
 def self_test(model_dir: Path, quantized: bool) -> float:
     """Minimum cosine between the graph's vectors and the stored reference vectors."""
     from assistant.embedding import OnnxEncoder
-    from assistant.model_prep import load_reference
+    from assistant.build.model_prep import load_reference
 
     reference = load_reference()
     texts = [item["text"] for item in reference["items"]]
@@ -153,7 +120,7 @@ def export_onnx(model_dir: Path, force: bool = False) -> dict[str, Any]:
             raise ExportError(f"ONNX-självtestet ({name}) misslyckades: minsta cosinus {worst:.4f} < {floor}. "
                               "Kör `python -m assistant.onnx_export --force`.")
     stamp = {
-        "version": EXPORT_VERSION, "weights_sha256": _weights_sha(model_dir), "opset": OPSET,
+        "version": EXPORT_VERSION, "weights_sha256": weights_sha(model_dir), "opset": OPSET,
         "sizes": {name: (folder / name).stat().st_size for name in (FLOAT_FILE, INT8_FILE)},
         "min_cosine": {name: round(value, 6) for name, value in cosines.items()},
         "export_seconds": round(exported - started, 1), "total_seconds": round(time.perf_counter() - started, 1),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from assistant.corpus import normalize_for_match
-from assistant.index import LoadedIndex
+from assistant.store.loaded import LoadedIndex
+from assistant.text import normalize_for_match
 
 
 @dataclass

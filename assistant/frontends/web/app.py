@@ -5,42 +5,37 @@ Assistant and :func:`launch` on a free port.
 
 Rendering rule: every piece of document text (answers, quotes, titles, sections, file names, lines)
 goes through :func:`html.escape` before it is wrapped in markup, so nothing from a document is ever
-rendered as HTML. Follow-up drafts (Markdown from :mod:`assistant.summary`) are converted by
+rendered as HTML. Follow-up drafts (Markdown from :mod:`assistant.followup`) are converted by
 :func:`markdown_html`, which escapes every piece of text and emits only its own headings, tables,
 lists and paragraphs. Handlers catch every exception and show a Swedish message instead of a traceback.
 """
 
 from __future__ import annotations
 
-import os
+import html
+import json
+import logging
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import unicodedata
+from collections import defaultdict, deque
+from pathlib import Path
+from typing import Any, Iterator
 
-# Offline by design: set before gradio is imported anywhere.
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-os.environ["HF_HUB_OFFLINE"] = "1"
+import gradio as gr
 
-import html  # noqa: E402
-import json  # noqa: E402
-import logging  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-import unicodedata  # noqa: E402
-from collections import defaultdict, deque  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any, Iterator  # noqa: E402
+from assistant.answer.citations import Citation
+from assistant.answer.engine import Answer
+from assistant.service import Assistant
+from assistant.settings import Settings, get_settings
+from assistant.store.errors import IndexError_
+from assistant.text import normalize_for_match, strip_markup
 
-import gradio as gr  # noqa: E402
-
-from assistant.answer import Answer, Citation  # noqa: E402
-from assistant.corpus import normalize_for_match, strip_markup  # noqa: E402
-from assistant.index import IndexError_  # noqa: E402
-from assistant.service import Assistant  # noqa: E402
-from assistant.settings import Settings, get_settings  # noqa: E402
-
-log = logging.getLogger("assistant.ui")
+log = logging.getLogger(__name__)
 
 APP_TITLE = "Vårdkompetens-assistenten"
 EXAMPLES = [
@@ -118,8 +113,8 @@ def esc(value: Any) -> str:
 # ------------------------------------------------------------------ errors
 def user_error(exc: BaseException) -> str:
     """A Swedish message for the user; never a traceback."""
-    from assistant.corpus import DocumentError
     from assistant.embedding import EmbeddingError
+    from assistant.ingest.corpus import DocumentError
 
     if isinstance(exc, (IndexError_, EmbeddingError, DocumentError, FileExistsError, ValueError)) and str(exc):
         return str(exc)
@@ -506,7 +501,7 @@ def summary_chat_html(markdown: str) -> str:
 
 def summary_preview_html(summary, overview: bool = False) -> str:
     """The preview of the Uppföljning tab: counts and notes, then the draft (with the overview when asked)."""
-    from assistant.summary import render_markdown
+    from assistant.followup.summary import render_markdown
 
     if not summary.rows:
         return no_matches_html(summary)
@@ -550,7 +545,7 @@ def summary_file_stem(summary) -> str:
 
 def write_summary_files(summary, folder: Path, overview: bool = False) -> dict[str, Path]:
     """The draft as DOCX, CSV (UTF-8 with BOM, so Excel reads å, ä, ö) and Markdown in ``folder``."""
-    from assistant.summary import render_csv, render_markdown, write_docx
+    from assistant.followup.summary import render_csv, render_markdown, write_docx
 
     folder.mkdir(parents=True, exist_ok=True)
     stem = summary_file_stem(summary)
@@ -824,7 +819,7 @@ class Handlers:
     # -- follow-up drafts ----------------------------------------------------
     def summary_councils(self, selected=None):
         """Choices for the Uppföljning tab's council selector: the councils with activity plans."""
-        from assistant.summary import plan_councils
+        from assistant.followup.summary import plan_councils
 
         try:
             choices = plan_councils(self.assistant.index)
@@ -849,7 +844,7 @@ class Handlers:
         ``keyword`` may hold several words or phrases separated by commas (an activity matching any
         of them is taken). No matches or an error give a Swedish message and hidden download buttons.
         """
-        from assistant.summary import SummaryError
+        from assistant.followup.summary import SummaryError
 
         hidden = gr.update(value=None, visible=False)
         keywords = [k.strip() for k in re.split(r"[,;]", keyword or "") if k.strip()]

@@ -37,31 +37,16 @@ from functools import lru_cache
 from importlib import resources
 from typing import Protocol, runtime_checkable
 
-# The module object, not its names: attributes are read at call time, so ``answer.py`` may import
-# this module at its top without an import cycle.
-from assistant import answer as _answer
-from assistant import question as _question
-from assistant.text import tokenize
+from assistant.answer.question import GENERIC_WORDS, QUESTION_WORDS
+from assistant.lang.tokens import tokenize
+from assistant.messages import LLM_NOTES as NOTES
+from assistant.messages import REFUSAL, REFUSAL_PHRASE
 
 log = logging.getLogger(__name__)
 
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024
 MIN_SUPPORT = 0.5  # share of a Swedish sentence's content words that must occur in what it cites
 
-NOTES = {
-    "unavailable": {"sv": "LLM otillgänglig – svaret kommer från den inbyggda svarsmotorn.",
-                    "en": "LLM unavailable – the answer comes from the built-in answer engine."},
-    "unsupported": {"sv": "LLM-svaret kunde inte beläggas med källorna – svaret kommer från den inbyggda svarsmotorn.",
-                    "en": "The LLM answer could not be backed by the sources – the answer comes from the built-in "
-                          "answer engine."},
-    "used": {"sv": "Svaret är formulerat av språkmodellen {model}; varje mening är kontrollerad mot de citerade källorna.",
-             "en": "The answer was worded by the language model {model}; every sentence was checked against the "
-                   "cited sources."},
-    "dropped": {"sv": "{n} mening(ar) utan giltigt källstöd togs bort ur språkmodellens svar.",
-                "en": "{n} sentence(s) without valid source support were removed from the model's answer."},
-    "refused": {"sv": "Språkmodellen fann inte stöd för ett svar i källorna; de närmaste avsnitten visas.",
-                "en": "The language model found no support for an answer in the sources; the closest passages are shown."},
-}
 LANGUAGE_NAMES = {"sv": "svenska", "en": "engelska (English)"}
 
 
@@ -164,8 +149,8 @@ def get_backend(settings) -> ChatBackend | None:
 # ------------------------------------------------------------ prompts
 @lru_cache(maxsize=None)
 def load_prompt(name: str) -> str:
-    """A prompt template from ``assistant/prompts/``."""
-    return resources.files("assistant").joinpath(f"prompts/{name}").read_text(encoding="utf-8")
+    """A prompt template from ``assistant/answer/prompts/``."""
+    return resources.files("assistant.answer").joinpath(f"prompts/{name}").read_text(encoding="utf-8")
 
 
 def _fill(template: str, values: dict[str, str]) -> str:
@@ -198,7 +183,7 @@ def _draft_for(answer, evidence: list) -> str:
 def build_messages(answer, evidence: list, language: str | None = None) -> list[dict[str, str]]:
     """The system and user messages for one question."""
     language = language or answer.language or "sv"
-    refusal = _answer.REFUSAL.get(language, _answer.REFUSAL["sv"])
+    refusal = REFUSAL.get(language, REFUSAL["sv"])
     values = {
         "language_name": LANGUAGE_NAMES.get(language, language), "refusal": refusal,
         "question": _escape(answer.question), "evidence": evidence_blocks(evidence),
@@ -263,7 +248,7 @@ def _plain(text: str) -> str:
 def is_refusal(text: str) -> bool:
     """True when ``text`` says the documents do not cover something (the refusal phrase)."""
     plain = _plain(text)
-    return _answer.REFUSAL_PHRASE.lower() in plain or "the documents do not say" in plain
+    return REFUSAL_PHRASE.lower() in plain or "the documents do not say" in plain
 
 
 @dataclass
@@ -294,7 +279,7 @@ def is_supported(sentence: str, ids: list[int], evidence: list, language: str, d
         return False
     if language != "sv":
         return True
-    skip = _question.QUESTION_WORDS | _question.GENERIC_WORDS
+    skip = QUESTION_WORDS | GENERIC_WORDS
     tokens = {t for t in tokenize(body) if t not in skip}
     if not tokens:
         return True
@@ -382,7 +367,7 @@ def rewrite_with_llm(answer, evidence: list, backend: ChatBackend | None, langua
 
     if checked.refusal_only:
         closest = [dataclasses.replace(c, n=i) for i, c in enumerate(evidence, start=1)]
-        abstained = dataclasses.replace(answer, answer=_answer.REFUSAL.get(language, _answer.REFUSAL["sv"]),
+        abstained = dataclasses.replace(answer, answer=REFUSAL.get(language, REFUSAL["sv"]),
                                         abstained=True, citations=[], closest=closest)
         return _finish(abstained, started, _note("refused", language))
     if checked.cited == 0:

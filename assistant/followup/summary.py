@@ -27,14 +27,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from assistant.activities import ActivityRecord
-from assistant.answer import REFUSAL_PHRASE
-from assistant.citations import Citation, CitationBuilder
-from assistant.evidence import sentences
-from assistant.chunking import KIND_ACTIVITY
-from assistant.corpus import normalize_for_match
-from assistant.retrieve import ENGLISH_REGION_NAMES, HEALTHCARE_REGIONS, find_abbreviations, unindexed_regions
-from assistant.text import ENGLISH_STOPWORDS, SWEDISH_STOPWORDS, detect_language, stem, words
+from assistant.answer.citations import Citation, CitationBuilder
+from assistant.answer.evidence import sentences
+from assistant.lang.abbreviations import find_abbreviations
+from assistant.lang.councils import HEALTHCARE_REGIONS, council_aliases, council_region, unindexed_regions
+from assistant.lang.patterns import compile_ci, follow_up_verb
+from assistant.lang.tokens import ENGLISH_STOPWORDS, SWEDISH_STOPWORDS, detect_language, stem, words
+from assistant.messages import REFUSAL_PHRASE
+from assistant.schema import KIND_ACTIVITY, ActivityRecord
+from assistant.text import normalize_for_match
 
 MAX_CITATIONS = 60
 MAX_FOLLOWUP_SENTENCES = 3
@@ -292,14 +293,7 @@ DOCUMENT_TITLE = "Uppföljning av aktivitetsplaner – utkast"
 def plan_councils(index) -> list[str]:
     """Councils with activity records: the national council first, then the regional ones."""
     found = {record.council for record in index.records if record.council}
-    return sorted(found, key=lambda c: (c.startswith("RVKR "), c))
-
-
-def _council_names(council: str) -> list[str]:
-    if council.startswith("RVKR "):
-        region = council[5:]
-        return [council.lower(), region.lower(), *HEALTHCARE_REGIONS.get(region, ()), *ENGLISH_REGION_NAMES.get(region, ())]
-    return [council.lower(), "nationella", "nationell", "nationella rådet", "national", "nvkr"]
+    return sorted(found, key=lambda c: (council_region(c) is not None, c))
 
 
 def _names_pattern(names: list[str]) -> re.Pattern:
@@ -316,7 +310,7 @@ def resolve_councils(names: list[str] | str | None, known: list[str]) -> list[st
         return list(known)
     chosen: list[str] = []
     for name in requested:
-        hits = [c for c in known if _names_pattern(_council_names(c)).fullmatch(name.strip())
+        hits = [c for c in known if _names_pattern(council_aliases(c)).fullmatch(name.strip())
                 or (len(name) >= 3 and name.lower() in c.lower())]
         if not hits:
             raise SummaryError(f"Okänt råd: {name}. Välj bland: {', '.join(known)} (eller 'alla').")
@@ -329,7 +323,7 @@ def councils_in_text(text: str, known: list[str]) -> list[str]:
     if re.search(r"(?<![\wåäö])(?:alla|samtliga)\s+(?:råd|råden|vårdkompetensråd)|\ball\s+(?:the\s+)?councils\b", text,
                  re.IGNORECASE):
         return list(known)
-    return [c for c in known if _names_pattern(_council_names(c)).search(text)]
+    return [c for c in known if _names_pattern(council_aliases(c)).search(text)]
 
 
 # ====================================================================== building
@@ -385,7 +379,7 @@ def _row_in_period(row: SummaryRow, period_text: str, date_field: str, plan_peri
 _CUES: list[tuple[re.Pattern, float]] = [
     (re.compile(r"uppfölj", re.IGNORECASE), 2.0),
     (re.compile(r"redovis", re.IGNORECASE), 2.0),
-    (re.compile(r"\bfölj(?:s|as|er|a)?\s+(?:[\wåäö]+\s+){0,3}?upp\b", re.IGNORECASE), 2.0),
+    (compile_ci(follow_up_verb(3)), 2.0),
     (re.compile(r"utvärder", re.IGNORECASE), 2.0),
     (re.compile(r"årlig|varje år|\bper år\b", re.IGNORECASE), 1.0),
     (re.compile(r"måluppfyllelse|\bmått\b", re.IGNORECASE), 1.0),
@@ -808,7 +802,7 @@ def parse_summary_request(text: str, known: list[str]) -> SummaryRequest | None:
         rest = rest[:start] + " , " + rest[end:]
     rest = _ALL_COUNCILS.sub(" , ", rest)
     for council in known:
-        rest = _names_pattern(_council_names(council)).sub(" , ", rest)
+        rest = _names_pattern(council_aliases(council)).sub(" , ", rest)
     for region in missing:
         rest = _names_pattern([region.lower(), *HEALTHCARE_REGIONS.get(region, ())]).sub(" , ", rest)
     phrases: list[list[str]] = [[]]

@@ -12,21 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
+from assistant.lang.councils import COUNCIL_NATIONAL, regional_council
+from assistant.schema import Document
 from assistant.settings import Settings
+from assistant.text import join_lines
 
-COUNCIL_NATIONAL = "Nationella vårdkompetensrådet"
-
-_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
-_MD_EMPHASIS = re.compile(r"(?<![\w*])([*_]{1,3})(?![\s*_])(.+?)(?<![\s*_])\1(?![\w*])")
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
-_SPACES = re.compile(r"\s+")
-# A word broken across a line: "verksam-" + "hetsförlagd". Not a suspended compound ("hälso- och").
-_HYPHEN_BREAK = re.compile(r"\w-$")
-_SUSPENDED_NEXT = re.compile(r"^(och|eller|samt|till|resp\.?|respektive|som|and|or)\b", re.IGNORECASE)
 _REGIONAL_COUNCIL = re.compile(
     r"(?:Regionala?|regionala?)\s+vårdkompetensråd(?:et)?\s+(?:i\s+)?([A-ZÅÄÖ][a-zåäö]+)"
 )
@@ -38,63 +30,6 @@ _HEALTHCARE_REGION = re.compile(
 
 class DocumentError(Exception):
     """A document that cannot be read; the message is meant for the user."""
-
-
-@dataclass
-class Document:
-    """One corpus file as read, with catalog metadata."""
-
-    path: Path
-    source: str
-    lines: list[str]
-    title: str = ""
-    council: str = ""
-    doc_type: str = ""
-    period: str = ""
-    url: str = ""
-    content_hash: str = ""
-    meta: dict = field(default_factory=dict)
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
-    def span_text(self, start: int, end: int) -> str:
-        """Cleaned text of the 1-based inclusive line range ``start..end``."""
-        return join_lines(self.lines[start - 1 : end])
-
-
-def strip_markup(line: str) -> str:
-    """Remove HTML-like tags, Markdown heading markers and emphasis from one line."""
-    line = _TAG.sub("", line)
-    line = _MD_HEADING.sub("", line)
-    return _MD_EMPHASIS.sub(r"\2", line)
-
-
-def join_lines(lines: list[str]) -> str:
-    """Join original lines into clean running text.
-
-    Strips markup, rejoins words hyphenated across line breaks and collapses whitespace (tabs
-    included). Used both to build chunk text and to verify quotes, so the two always agree.
-    """
-    out = ""
-    for raw in lines:
-        line = strip_markup(raw).strip()
-        if not line:
-            continue
-        if out and _HYPHEN_BREAK.search(out) and line[:1].islower() and not _SUSPENDED_NEXT.match(line):
-            # "verksam-" + "hetsförlagd" → one word; "AT-" + "föreskriften" keeps its hyphen.
-            out = (out[:-1] if out[-2].islower() else out) + line
-        else:
-            out = f"{out} {line}" if out else line
-    return _SPACES.sub(" ", out).strip()
-
-
-@lru_cache(maxsize=4096)
-def normalize_for_match(text: str) -> str:
-    """Canonical form for verbatim-quote checks: cleaned, single-spaced, case kept (cached: citations
-    check the same spans for many questions)."""
-    return join_lines(text.split("\n"))
 
 
 def content_hash(data: bytes) -> str:
@@ -212,11 +147,11 @@ def infer_council(text: str) -> str:
     head = join_lines(text.split("\n")[:40])
     match = _REGIONAL_COUNCIL.search(head)
     if match:
-        return f"RVKR {match.group(1)}"
+        return regional_council(match.group(1))
     if re.search(r"regional", head[:300], re.IGNORECASE):
         region = _HEALTHCARE_REGION.search(head)
         if region:
-            return f"RVKR {region.group(1) or region.group(2)}"
+            return regional_council(region.group(1) or region.group(2))
     if re.search(r"nationella vårdkompetensråd", head, re.IGNORECASE):
         return COUNCIL_NATIONAL
     return ""

@@ -7,9 +7,8 @@ Column labels differ between plans ("Genomförande" / "Ansvarig", "Tidplan" / "T
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
-from assistant.chunking import KIND_ACTIVITY, Chunk
+from assistant.schema import KIND_ACTIVITY, ActivityRecord, Chunk
 
 # Canonical field → label patterns (matched against the lower-cased column label).
 FIELD_LABELS: dict[str, tuple[str, ...]] = {
@@ -24,29 +23,6 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
     "content": (r"^innehåll",),
 }
 _FOCUS_SECTION = re.compile(r"(?:fokusområde|område|prioriterat område)\s*\d*[:.]?\s*(.+)", re.IGNORECASE)
-
-
-@dataclass
-class ActivityRecord:
-    """One activity a council committed to, with where it stands in the source."""
-
-    council: str
-    source: str
-    title: str
-    section: str
-    line_start: int
-    line_end: int
-    chunk_id: str
-    activity: str = ""
-    focus_area: str = ""
-    goal: str = ""
-    owner: str = ""
-    contacts: list[str] = field(default_factory=list)
-    timeline: str = ""
-    measure: str = ""
-    follow_up: str = ""
-    content: str = ""
-    labels: dict[str, str] = field(default_factory=dict)
 
 
 def canonical_field(label: str) -> str | None:

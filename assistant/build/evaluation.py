@@ -40,9 +40,9 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.corpus import normalize_for_match
+from assistant.settings import PROJECT_ROOT
+from assistant.text import normalize_for_match
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_QUESTIONS = PROJECT_ROOT / "eval" / "questions.jsonl"
 DEFAULT_OUT = PROJECT_ROOT / "eval"
 
@@ -265,7 +265,7 @@ class ChunkBaseline:
 
     def rank(self, query: str) -> list[int]:
         if self.name == "bm25":
-            from assistant.text import tokenize
+            from assistant.lang.tokens import tokenize
 
             scores = self.index.bm25_scores(tokenize(query))
             return [int(i) for i in np.argsort(-scores, kind="stable")[:MRR_K]]
@@ -331,7 +331,7 @@ class LlamaIndexBaseline:
         from llama_index.core.llms import MockLLM
         from llama_index.core.node_parser import SentenceSplitter
 
-        from assistant.corpus import read_document
+        from assistant.ingest.corpus import read_document
 
         Settings.llm = MockLLM()  # never an LLM client; nothing may try OpenAI
         started = time.perf_counter()
@@ -374,7 +374,8 @@ class LlamaIndexBaseline:
 
 def run_assistant(assistant, question: Question) -> dict:
     """Ask the assistant (with the follow-up history), time it, and re-check every quote."""
-    from assistant.retrieve import detect_councils, retrieve
+    from assistant.lang.councils import detect_councils
+    from assistant.retrieve.hybrid import retrieve
 
     started = time.perf_counter()
     answer = assistant.ask(question.question, history=question.history or None)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from assistant.retrieve import detect_councils
-from assistant.text import content_words, stem
+from assistant.lang.councils import detect_councils, short_name
+from assistant.lang.patterns import WHEN, follow_up_verb
+from assistant.lang.tokens import content_words, stem
 
 # Checked in order; the first match wins. "Vem/who" outranks "följs upp" ("Vem ansvarar för att följa upp …").
 INTENT_PATTERNS: list[tuple[str, str]] = [
@@ -14,9 +15,9 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
     ("owner", r"\bvem\b|\bvilka\s+(?:ansvarar|äger|genomför)|\bwho\b"),
     ("goal", r"\bmål(?:et)?\s+(?:med|för)\b.*\baktivitet|\bgoal of\b.*\bactivity|\baim of\b"),
     ("measure", r"\bmått(?:et)?\b|\bmäts\b|\bmeasured?\b|hur\s+följs\b|how\s+(?:is|are|will)\b.*\bfollowed up"),
-    ("followup", r"följ(?:s|as|a|er)?\s+(?:\S+\s+){0,10}?upp\b|uppfölj|follow(?:ed)?[- ]?up|evaluat"),
+    ("followup", rf"{follow_up_verb(10)}|uppfölj|follow(?:ed)?[- ]?up|evaluat"),
     ("owner", r"ansvar|genomför|\bowns?\b|responsib|in charge|carries? (?:it )?out"),
-    ("time", r"\bnär\b(?!\s+det\s+gäller)|tidplan|tidpunkt|kvartal|datum|vilket år|\bwhen\b|deadline|timeline|which quarter|what date"),
+    ("time", rf"{WHEN}|tidplan|tidpunkt|kvartal|datum|vilket år|\bwhen\b|deadline|timeline|which quarter|what date"),
     ("list", r"\bvilka\b|\blista\b|räkna upp|hur många|\bwhich\b|\blist\b|how many|name the|what are the"),
 ]
 CROSS_PATTERN = re.compile(r"skiljer|jämför|skillnad|\bbåda\b|\bbåde\b|respektive|differ|compare|difference|\bboth\b|\beach\b",
@@ -70,7 +71,7 @@ def classify_intent(question: str) -> str:
 
 
 def asks_for_date(question: str) -> bool:
-    return bool(re.search(r"\bnär\b(?!\s+det\s+gäller)|\bwhen\b|datum|date|vilket kvartal|which quarter", question.lower()))
+    return bool(re.search(rf"{WHEN}|\bwhen\b|datum|date|vilket kvartal|which quarter", question.lower()))
 
 
 def history_questions(history) -> list[str]:
@@ -115,11 +116,11 @@ def resolve_followup(question: str, previous: list[str], known_councils: list[st
     has_own_intent = intent_now != "fact" and not (intent_now == "list" and new_councils)
     intent = intent_now if has_own_intent else prev_intent
     if own_topic and not REFERRING.search(question):
-        context = " ".join(c.replace("RVKR ", "") for c in (new_councils or prev_councils))
+        context = " ".join(short_name(c) for c in (new_councils or prev_councils))
         prev_words = " ".join(w for w in re.findall(r"\w+", prev_query) if stem(w.lower()) in QUESTION_WORDS)
         return clean_question(f"{question} {prev_words if not has_own_intent else ''} {context}"), intent
     if new_councils:
         for council in prev_councils:
-            name = council.replace("RVKR ", "")
+            name = short_name(council)
             prev_query = re.sub(rf"\b{re.escape(name)}\b", " ", prev_query, flags=re.IGNORECASE)
     return clean_question(f"{prev_query} {question}"), intent

@@ -8,12 +8,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.activities import ActivityRecord
-from assistant.chunking import Chunk
-from assistant.index import LoadedIndex
-from assistant.question import GENERIC_WORDS, INTENT_VERBS, QUESTION_WORDS
-from assistant.retrieve import abbreviations, glossary
-from assistant.text import content_words, stem, token_set, tokenize, words
+from assistant.answer.question import GENERIC_WORDS, INTENT_VERBS, QUESTION_WORDS
+from assistant.lang.glossary import glossary
+from assistant.lang.patterns import WHEN
+from assistant.lang.tokens import content_words, stem, token_set, tokenize, words
+from assistant.retrieve.hybrid import abbreviations
+from assistant.schema import ActivityRecord, Chunk
+from assistant.store.loaded import LoadedIndex
 
 COUNCIL_WORDS = {stem(w) for w in ("råd", "rådet", "rådets", "regionala", "regional", "vårdkompetensråd", "vårdkompetensrådet",
                                    "vårdkompetensrådets", "council", "rvkr", "nationella", "national", "nationell", "nvkr")}
@@ -284,7 +285,7 @@ def time_expression_phrase(text: str, before: int = 6, after: int = 3) -> str:
 
 _ASKS_NAME = re.compile(r"\bvem är\b|\bvad heter\b|\bvilka personer\b|\bwho is\b|\bwhat is the name\b", re.IGNORECASE)
 _ASKS_YEAR = re.compile(r"\bvilket år\b|\bwhich year\b|\bwhat year\b", re.IGNORECASE)
-_ASKS_TIME = re.compile(r"\bnär\b(?!\s+det\s+gäller)|\bwhen\b|\bvilket datum\b|\bwhat date\b", re.IGNORECASE)
+_ASKS_TIME = re.compile(rf"{WHEN}|\bwhen\b|\bvilket datum\b|\bwhat date\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÅÄÖ][\wåäöÅÄÖ-]+")
 

@@ -2,51 +2,37 @@
 
 No language model is needed: answers are composed from activity records, lists and source
 sentences; every claim carries a marker ``[n]`` whose citation holds a verbatim quote checked
-against the original lines (see :mod:`assistant.citations`). When the evidence does not cover the
-question, the assistant says so with :data:`REFUSAL_PHRASE`.
+against the original lines (see :mod:`assistant.answer.citations`). When the evidence does not cover
+the question, the assistant says so with :data:`assistant.messages.REFUSAL_PHRASE`.
 """
 
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
 
-from assistant.activities import ActivityRecord
-from assistant.citations import (  # noqa: F401 - Citation and verify_quote are re-exported
-    Citation, CitationBuilder, closest_passages, quote_between, quote_covering, verify_quote,
+from assistant.answer.citations import Citation, CitationBuilder, quote_between, quote_covering
+from assistant.answer.evidence import (
+    Terms,
+    adds_expected_information,
+    coverage,
+    index_idf,
+    intent_terms,
+    record_text,
+    sentences,
+    strip_bullet,
+    time_expression_phrase,
+    topic_terms,
+    unknown_share,
 )
-from assistant.evidence import (
-    Terms, adds_expected_information, coverage, index_idf, intent_terms, record_text, sentences, strip_bullet, time_expression_phrase,
-    topic_terms, unknown_share,
-)
-from assistant.index import LoadedIndex
-from assistant.question import (
-    COUNT_WORDS, CROSS_PATTERN, asks_for_date, clean_question, history_questions, resolve_followup,
-)
-from assistant.retrieve import Hit, detect_councils, retrieve, unindexed_regions
+from assistant.answer.question import COUNT_WORDS, asks_for_date
+from assistant.lang.councils import council_region
+from assistant.messages import MESSAGES, REFUSAL
+from assistant.retrieve.hybrid import Hit
+from assistant.schema import ActivityRecord
 from assistant.settings import Settings
-from assistant.text import detect_language, stem, words
+from assistant.store.loaded import LoadedIndex
 
-__all__ = ["REFUSAL", "REFUSAL_PHRASE", "Answer", "Citation", "Composer", "answer_question", "verify_quote"]
-
-# The one refusal phrase: used by the composer, the tests and the UI.
-REFUSAL_PHRASE = "Det framgår inte av dokumenten"
-REFUSAL = {
-    "sv": f"{REFUSAL_PHRASE}.",
-    "en": f"The documents do not say ({REFUSAL_PHRASE.lower()}).",
-}
-MESSAGES = {
-    "empty": {"sv": "Skriv en fråga om vårdkompetensrådens planer.", "en": "Please type a question about the council plans."},
-    "too_long": {"sv": "Frågan är för lång ({n} tecken). Korta den till högst {max} tecken.",
-                 "en": "The question is too long ({n} characters). Please keep it under {max} characters."},
-    "other_script": {"sv": "Jag kan bara svara på frågor på svenska eller engelska. Skriv frågan med latinska bokstäver.",
-                     "en": "I can only answer questions in Swedish or English."},
-    "no_words": {"sv": "Frågan innehåller inga ord att söka på. Skriv den med bokstäver.",
-                 "en": "The question has no words to search for."},
-    "missing_field": {"sv": "{refusal} ({what} anges inte för ”{activity}”.)",
-                      "en": "{refusal} (No {what} is given for “{activity}”.)"},
-}
 # Record field answering each intent, and what to call it in a sentence.
 INTENT_FIELD = {"owner": "owner", "contact": "contacts", "time": "timeline", "followup": "follow_up",
                 "measure": "measure", "goal": "goal"}
@@ -61,35 +47,10 @@ MIN_RECORD_COVERAGE = 0.55
 PROSE_MARGIN = 0.15  # how much better a sentence must match than the best record to be preferred
 
 
-@dataclass
-class Answer:
-    """What the assistant returns for one question."""
-
-    question: str
-    answer: str
-    abstained: bool
-    citations: list[Citation] = field(default_factory=list)
-    language: str = "sv"
-    intent: str = "fact"
-    resolved_question: str = ""
-    closest: list[Citation] = field(default_factory=list)
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    invalid: bool = False
-    notes: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return {
-            "question": self.question, "answer": self.answer, "abstained": self.abstained,
-            "citations": [c.to_dict() for c in self.citations], "language": self.language,
-            "intent": self.intent, "resolved_question": self.resolved_question,
-            "closest": [c.to_dict() for c in self.closest], "timings_ms": self.timings_ms,
-            "invalid": self.invalid, "notes": self.notes,
-        }
-
-
 def _council_label(council: str, language: str) -> str:
-    if council.startswith("RVKR "):
-        return council if language == "sv" else f"the regional council {council[5:]}"
+    region = council_region(council)
+    if region is not None:
+        return council if language == "sv" else f"the regional council {region}"
     if language == "en" and council:
         return "the national council (Nationella vårdkompetensrådet)"
     return council
@@ -321,55 +282,3 @@ def _list_items(lines: list[str], i: int) -> list[str]:
     if lines[i].endswith(":"):
         return [line for line in lines[i + 1:i + 2] if not line.endswith(":")]
     return []
-
-
-def answer_question(index: LoadedIndex, embedder, settings: Settings, question: str, history=None,
-                    councils: list[str] | None = None, sources: list[str] | None = None) -> Answer:
-    """Answer one question (with optional conversation history and council/document filters)."""
-    started = time.perf_counter()
-    question = clean_question(question)
-    language = detect_language(question)
-    if not question:
-        return Answer(question, MESSAGES["empty"]["sv"], abstained=False, invalid=True)
-    if len(question) > settings.max_question_chars:
-        text = MESSAGES["too_long"][language].format(n=len(question), max=settings.max_question_chars)
-        return Answer(question[:200], text, abstained=False, language=language, invalid=True)
-    if not words(question):
-        key = "other_script" if any(ch.isalpha() for ch in question) else "no_words"
-        return Answer(question, MESSAGES[key][language], abstained=False, language=language, invalid=True)
-
-    composer = Composer(index, settings)
-    previous = [clean_question(q) for q in history_questions(history)][-settings.history_turns:]
-    query, intent = resolve_followup(question, previous, composer.known_councils)
-    mentioned = detect_councils(question, composer.known_councils) or detect_councils(query, composer.known_councils)
-    scope = [c for c in mentioned if not councils or c in councils] or list(councils or [])
-    cross = bool(CROSS_PATTERN.search(query)) or len(scope) > 1
-
-    never_mentioned = [r for r in unindexed_regions(query, composer.known_councils) if stem(r.lower()) not in composer.idf]
-    if not mentioned and never_mentioned:
-        # A council the documents do not cover: answering from another council's plan would mislead.
-        return Answer(question, REFUSAL[language], abstained=True, language=language, intent=intent, resolved_question=query,
-                      timings_ms={"total": round((time.perf_counter() - started) * 1000, 1)})
-    t0 = time.perf_counter()
-    query_vector = embedder.embed_query(query)
-    t1 = time.perf_counter()
-    hits = retrieve(index, query_vector, query, settings, councils=scope or None, sources=sources)
-    if cross and len(scope) > 1:
-        for council in scope:  # make sure every compared council has evidence
-            seen = {x.position for x in hits}
-            hits += [h for h in retrieve(index, query_vector, query, settings, councils=[council], sources=sources, k=4)
-                     if h.position not in seen]
-    t2 = time.perf_counter()
-    text, citations, abstained = composer.compose(query, intent, language, scope, hits, cross)
-    t3 = time.perf_counter()
-    result = Answer(
-        question=question, answer=text, abstained=abstained, citations=citations, language=language, intent=intent,
-        resolved_question=query, closest=closest_passages(index, hits) if abstained else [],
-        timings_ms={"embed": round((t1 - t0) * 1000, 1), "retrieve": round((t2 - t1) * 1000, 1),
-                    "compose": round((t3 - t2) * 1000, 1), "total": round((t3 - started) * 1000, 1)},
-    )
-    if settings.llm_base_url:  # optional fluent phrasing; its output is verified against the same citations
-        from assistant import llm
-
-        result = llm.rewrite_with_llm(result, result.citations, llm.get_backend(settings), language)
-    return result

@@ -12,6 +12,12 @@ import sys
 import time
 from pathlib import Path
 
+from assistant.embedding import EmbeddingError
+from assistant.followup.summary import summary_command
+from assistant.service import Assistant
+from assistant.settings import PROJECT_ROOT, get_settings
+from assistant.store.errors import IndexDamaged, IndexNotFound, IngestBusy
+
 EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_INDEX, EXIT_MODEL, EXIT_BUSY = 0, 1, 2, 3, 4, 5
 
 
@@ -63,7 +69,6 @@ def _answer_json(answer, qid=None) -> dict:
 
 
 def cmd_ingest(args) -> int:
-    from assistant.service import Assistant
 
     report = Assistant().ingest(rebuild=args.rebuild, progress=None if args.quiet else _print_progress)
     print(format_report(report))
@@ -71,7 +76,6 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from assistant.service import Assistant
 
     assistant = Assistant()
     if args.batch:
@@ -98,7 +102,6 @@ def cmd_ask(args) -> int:
 
 
 def cmd_chat(args) -> int:
-    from assistant.service import Assistant
 
     assistant, history = Assistant(), []
     print("Vårdkompetens-assistenten. Skriv en fråga (tom rad eller Ctrl-D avslutar, 'ny' börjar om).")
@@ -124,21 +127,19 @@ def cmd_chat(args) -> int:
 
 
 def cmd_summary(args) -> int:
-    from assistant.service import Assistant
-    from assistant.summary import summary_command
 
     return summary_command(Assistant().index, args)
 
 
 def cmd_prepare_model(args) -> int:
-    from assistant.model_prep import main as prep_main
-    from assistant.settings import get_settings
-
+    # Build tools are imported only when asked for: they need torch / llama-index (the "build" extra).
+    from assistant.build.model_prep import main as prep_main
     return prep_main(["--target", str(args.target or get_settings().embedding_model_path)] + (["--force"] if args.force else []))
 
 
 def cmd_eval(args) -> int:
-    from assistant.evaluation import main as eval_main
+    # Build tools are imported only when asked for: they need torch / llama-index (the "build" extra).
+    from assistant.build.evaluation import main as eval_main
 
     return eval_main(args)
 
@@ -147,7 +148,7 @@ def cmd_serve(args) -> int:
     import runpy
 
     sys.argv = ["app.py"]
-    runpy.run_path(str(Path(__file__).resolve().parent.parent / "app.py"), run_name="__main__")
+    runpy.run_path(str(PROJECT_ROOT / "app.py"), run_name="__main__")
     return EXIT_OK
 
 
@@ -211,9 +212,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from assistant.embedding import EmbeddingError
-    from assistant.index import IndexDamaged, IndexNotFound, IngestBusy
-
     args = build_parser().parse_args(argv)
     started = time.perf_counter()
     try:

@@ -17,16 +17,10 @@ Layouts are recognised from the text itself, never from a file name:
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-from dataclasses import dataclass, field
 
-from assistant.corpus import Document, join_lines
-
-KIND_ACTIVITY = "activity"
-KIND_PARAGRAPH = "paragraph"
-KIND_LIST = "list"
-KIND_SLIDE = "slide"
+from assistant.schema import KIND_ACTIVITY, KIND_LIST, KIND_PARAGRAPH, KIND_SLIDE, Chunk, Document
+from assistant.text import join_lines
 
 MAX_PROSE_CHARS = 900
 MAX_SLIDE_CHARS = 1400
@@ -49,47 +43,6 @@ _BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·*–-]{1,2}|\d{1,2}[.)]|[a-z]
 _NUMBERED_HEADING = re.compile(r"^[A-ZÅÄÖ][\wåäöÅÄÖ]*(?:\s+och\s+\w+)?\s+\d{1,2}\b")
 _URL_LINE = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$")
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+\S")
-
-
-@dataclass
-class Chunk:
-    """A retrievable unit of text with everything needed to cite it."""
-
-    chunk_id: str
-    source: str
-    title: str
-    council: str
-    section: str
-    line_start: int
-    line_end: int
-    kind: str
-    text: str
-    fields: dict[str, str] = field(default_factory=dict)
-    doc_type: str = ""
-
-    @property
-    def embed_text(self) -> str:
-        """Text handed to the embedder: document, section and body."""
-        head = " | ".join(part for part in (self.council, self.title, self.section) if part)
-        return f"{head}\n{self.text}"
-
-    def to_metadata(self) -> dict:
-        """Flat metadata for the vector store."""
-        return {
-            "source": self.source, "title": self.title, "council": self.council,
-            "section": self.section, "line_start": self.line_start, "line_end": self.line_end,
-            "kind": self.kind, "doc_type": self.doc_type,
-            "fields": json.dumps(self.fields, ensure_ascii=False),
-        }
-
-    @classmethod
-    def from_metadata(cls, chunk_id: str, text: str, meta: dict) -> "Chunk":
-        return cls(
-            chunk_id=chunk_id, source=meta["source"], title=meta.get("title", ""),
-            council=meta.get("council", ""), section=meta.get("section", ""),
-            line_start=int(meta["line_start"]), line_end=int(meta["line_end"]), kind=meta["kind"],
-            text=text, fields=json.loads(meta.get("fields") or "{}"), doc_type=meta.get("doc_type", ""),
-        )
 
 
 def _blank(line: str) -> bool:

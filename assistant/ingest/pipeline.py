@@ -1,0 +1,231 @@
+"""The build pipeline: plan (what changed) → read → chunk → records → embed → publish.
+
+Unchanged corpus (same file hashes, catalog, model, pipeline code and format) → nothing is rebuilt.
+Embeddings are cached by a hash of the model and the chunk text, so a changed document re-embeds
+only its own chunks; the store publishes a build atomically (see :mod:`assistant.store.build`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from assistant.embedding import get_embedder
+from assistant.ingest.activities import extract_records
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.corpus import DocumentError, find_documents, load_catalog, read_document
+from assistant.ingest.lexicon import build_lexicon
+from assistant.schema import Chunk, Document
+from assistant.settings import Settings
+from assistant.store.build import (
+    INDEX_FORMAT_VERSION,
+    _builds_dir,
+    _write_json,
+    current_build_dir,
+    ingest_lock,
+    read_manifest,
+    vector_store_id,
+    write_build,
+)
+from assistant.store.errors import IndexDamaged
+
+# Modules whose code decides what goes into an index; a change in any of them triggers a rebuild.
+PIPELINE_MODULES = ("text.py", "schema.py", "ingest/corpus.py", "ingest/chunking.py", "ingest/activities.py",
+                    "ingest/lexicon.py", "ingest/pipeline.py", "lang/tokens.py", "lang/abbreviations.py",
+                    "store/build.py")
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, for the CLI and the UI."""
+
+    documents: int = 0
+    chunks_by_kind: dict[str, int] = field(default_factory=dict)
+    embedded: int = 0
+    reused: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: bool = False
+    kept_previous: bool = False
+    seconds: float = 0.0
+    build_id: str = ""
+
+    @property
+    def chunks(self) -> int:
+        return sum(self.chunks_by_kind.values())
+
+
+def pipeline_fingerprint() -> str:
+    """Hash of the code that turns documents into chunks, records and tokens."""
+    digest = hashlib.sha1()
+    package = Path(__file__).resolve().parent.parent
+    for name in PIPELINE_MODULES:
+        digest.update((package / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def embedding_key(model_id: str, text: str) -> str:
+    return hashlib.sha1(f"{model_id}\n{text}".encode()).hexdigest()
+
+
+def _corpus_state(settings: Settings) -> tuple[list[Path], dict[str, str], str]:
+    corpus_dir = Path(settings.corpus_dir)
+    paths = find_documents(corpus_dir, settings)
+    hashes = {}
+    for path in paths:
+        try:
+            if path.stat().st_size <= settings.max_file_bytes:
+                hashes[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+            else:
+                hashes[path.name] = f"too-large:{path.stat().st_size}"
+        except OSError:
+            hashes[path.name] = "unreadable"
+    catalog_path = corpus_dir / settings.catalog_file
+    catalog_hash = hashlib.sha256(catalog_path.read_bytes()).hexdigest() if catalog_path.exists() else ""
+    return paths, hashes, catalog_hash
+
+
+def _previous_vectors(build_dir: Path | None) -> dict[str, np.ndarray]:
+    """Embedding cache from the previous build: key → vector (empty when unreadable)."""
+    if build_dir is None:
+        return {}
+    try:
+        keys = [json.loads(line)["embedding_key"] for line in (build_dir / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
+        vectors = np.load(build_dir / "vectors.npy")
+    except (OSError, ValueError, KeyError):
+        return {}
+    return {key: vectors[i] for i, key in enumerate(keys) if i < len(vectors)}
+
+
+def ingest(settings: Settings, rebuild: bool = False, progress: Progress | None = None,
+           embedder=None, lock_wait_s: float = 0.0) -> IngestReport:
+    """Bring the index in line with the corpus; returns what was done.
+
+    Unchanged corpus (same file hashes, catalog, model and format) → nothing is rebuilt.
+    """
+    started = time.perf_counter()
+    report_progress = progress or (lambda fraction, message: None)
+    with ingest_lock(settings, wait_s=lock_wait_s):
+        paths, hashes, catalog_hash = _corpus_state(settings)
+        embedder = embedder or get_embedder(settings)
+        previous = current_build_dir(settings)
+        old_manifest: dict = {}
+        if previous is not None:
+            try:
+                old_manifest = read_manifest(previous)
+            except IndexDamaged:
+                previous = None
+        old_docs = {name: meta.get("hash") for name, meta in old_manifest.get("documents", {}).items()}
+        if (not rebuild and previous is not None and old_manifest.get("format_version") == INDEX_FORMAT_VERSION
+                and old_manifest.get("model_id") == embedder.model_id and old_manifest.get("catalog_hash") == catalog_hash
+                and old_manifest.get("input_hashes") == hashes and old_manifest.get("vector_store") == vector_store_id(settings)
+                and old_manifest.get("pipeline") == pipeline_fingerprint()):
+            return IngestReport(
+                documents=len(old_docs), chunks_by_kind=old_manifest.get("chunks_by_kind", {}), reused=old_manifest.get("chunk_count", 0),
+                skipped=[tuple(item) for item in old_manifest.get("skipped", [])], unchanged=True,
+                seconds=time.perf_counter() - started, build_id=previous.name,
+            )
+
+        report = IngestReport()
+        catalog = load_catalog(Path(settings.corpus_dir), settings)
+        documents: list[Document] = []
+        for number, path in enumerate(paths):
+            report_progress(0.3 * number / max(1, len(paths)), f"Läser {path.name}")
+            reason = _reject_reason(path, settings)
+            if reason:
+                report.skipped.append((path.name, reason))
+                continue
+            try:
+                documents.append(read_document(path, catalog))
+            except DocumentError as exc:
+                report.skipped.append((path.name, str(exc)))
+            except Exception as exc:  # a hostile file must not stop the other documents
+                report.skipped.append((path.name, f"Kunde inte läsas ({type(exc).__name__})."))
+
+        chunks: list[Chunk] = []
+        for doc in documents:
+            doc_chunks = chunk_document(doc)
+            if not doc_chunks:
+                report.skipped.append((doc.source, "Inga textavsnitt hittades."))
+                continue
+            chunks.extend(doc_chunks)
+        documents = [doc for doc in documents if doc.source not in {name for name, _ in report.skipped}]
+        if not documents and previous is not None:
+            # Never replace a working index with an empty one (a wrong folder, all files broken …).
+            report.kept_previous = True
+            report.documents = len(old_docs)
+            report.build_id = previous.name
+            report.seconds = time.perf_counter() - started
+            return report
+
+        cache = {} if rebuild else _previous_vectors(previous)
+        keys = [embedding_key(embedder.model_id, chunk.embed_text) for chunk in chunks]
+        missing = [i for i, key in enumerate(keys) if key not in cache]
+        vectors = np.zeros((len(chunks), 0), dtype=np.float32)
+        new_vectors: dict[str, np.ndarray] = {}
+        batch = max(1, settings.embedding_batch_size * 4)
+        for start in range(0, len(missing), batch):
+            report_progress(0.3 + 0.6 * start / max(1, len(missing)), f"Beräknar embeddings {start}/{len(missing)}")
+            idx = missing[start:start + batch]
+            embedded = embedder.embed_passages([chunks[i].embed_text for i in idx])
+            for i, vector in zip(idx, embedded):
+                new_vectors[keys[i]] = vector
+        if chunks:
+            vectors = np.stack([new_vectors.get(key, cache.get(key)) for key in keys]).astype(np.float32)
+        report.embedded, report.reused = len(missing), len(chunks) - len(missing)
+
+        report_progress(0.92, "Skriver index")
+        build_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        manifest = {
+            "format_version": INDEX_FORMAT_VERSION, "model_id": embedder.model_id, "catalog_hash": catalog_hash,
+            "vector_store": vector_store_id(settings), "input_hashes": hashes, "build_id": build_id,
+            "pipeline": pipeline_fingerprint(),
+            "built_at": time.strftime("%Y-%m-%d %H:%M:%S"), "chunk_count": len(chunks),
+            "chunks_by_kind": dict(Counter(chunk.kind for chunk in chunks)),
+            "skipped": report.skipped,
+            "documents": {
+                doc.source: {
+                    "hash": doc.content_hash, "title": doc.title, "council": doc.council, "doc_type": doc.doc_type,
+                    "period": doc.period, "url": doc.url, "chunks": sum(1 for c in chunks if c.source == doc.source),
+                }
+                for doc in documents
+            },
+        }
+        write_build(settings, build_id, documents, chunks, keys, vectors, manifest,
+                    records=extract_records(chunks), lexicon=build_lexicon(chunks))
+        new_docs = {doc.source: doc.content_hash for doc in documents}
+        report.documents = len(documents)
+        report.chunks_by_kind = manifest["chunks_by_kind"]
+        report.added = sorted(set(new_docs) - set(old_docs))
+        report.removed = sorted(set(old_docs) - set(new_docs))
+        report.changed = sorted(name for name in set(new_docs) & set(old_docs) if new_docs[name] != old_docs[name])
+        report.build_id = build_id
+        report.seconds = time.perf_counter() - started
+        manifest["build_seconds"] = round(report.seconds, 2)
+        _write_json(_builds_dir(settings) / build_id / "manifest.json", manifest)
+        report_progress(1.0, "Klart")
+        return report
+
+
+def _reject_reason(path: Path, settings: Settings) -> str:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return "Filen kunde inte läsas."
+    if size == 0:
+        return "Filen är tom."
+    if size > settings.max_file_bytes:
+        return f"Filen är för stor ({size // (1024 * 1024)} MB; gränsen är {settings.max_file_bytes // (1024 * 1024)} MB)."
+    return ""

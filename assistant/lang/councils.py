@@ -1,0 +1,82 @@
+"""Councils and healthcare regions: names, counties, English names, and detection in a question."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+#: Index names of regional councils: "RVKR " + the healthcare region ("RVKR Södra").
+REGIONAL_PREFIX = "RVKR "
+#: How the national council is named in the documents and in catalog metadata.
+COUNCIL_NATIONAL = "Nationella vårdkompetensrådet"
+
+
+def regional_council(region: str) -> str:
+    """The index name of a region's council: "Södra" → "RVKR Södra"."""
+    return f"{REGIONAL_PREFIX}{region}"
+
+
+def council_region(council: str) -> str | None:
+    """The healthcare region of a regional council ("RVKR Södra" → "Södra"); None for the national one."""
+    return council[len(REGIONAL_PREFIX):] if council.startswith(REGIONAL_PREFIX) else None
+
+
+def short_name(council: str) -> str:
+    """The name people use: the region for a regional council, the full name otherwise."""
+    return council_region(council) or council
+
+
+# Counties (län/regioner) of Sweden's six healthcare regions: general knowledge, used to map a
+# county named in a question to the regional council that covers it.
+HEALTHCARE_REGIONS: dict[str, tuple[str, ...]] = {
+    "Mellansverige": ("dalarna", "gävleborg", "södermanland", "uppsala", "värmland", "västmanland", "örebro"),
+    "Södra": ("skåne", "blekinge", "kronoberg", "halland"),
+    "Sydöstra": ("jönköping", "kalmar", "östergötland"),
+    "Västra": ("västra götaland", "vgr"),
+    "Stockholm-Gotland": ("stockholm", "gotland"),
+    "Norra": ("norrbotten", "västerbotten", "västernorrland", "jämtland", "härjedalen"),
+}
+ENGLISH_REGION_NAMES = {"Södra": ("southern", "south"), "Mellansverige": ("central sweden", "mid sweden", "middle sweden"),
+                        "Norra": ("northern",), "Västra": ("western",), "Sydöstra": ("south-east", "southeast")}
+NATIONAL_ALIASES = ("nationella vårdkompetensråd", "nationella rådet", "nationella rådets", "nvkr", "national council",
+                    "national healthcare", "det nationella rådet")
+
+
+@lru_cache(maxsize=64)
+def _region_pattern(region: str, genitive: bool) -> re.Pattern:
+    """One regex for a healthcare region: its name, counties and English names, as whole words."""
+    names = (region.lower(),) + HEALTHCARE_REGIONS.get(region, ()) + ENGLISH_REGION_NAMES.get(region, ())
+    alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\wåäö])(?:{alternatives}){'s?' if genitive else ''}(?![\wåäö])")
+
+
+def council_aliases(council: str) -> list[str]:
+    """Lower-case names a user may give a council: its index name, region, counties, English names."""
+    region = council_region(council)
+    if region is not None:
+        return [council.lower(), region.lower(), *HEALTHCARE_REGIONS.get(region, ()), *ENGLISH_REGION_NAMES.get(region, ())]
+    return [council.lower(), "nationella", "nationell", "nationella rådet", "national", "nvkr"]
+
+
+def detect_councils(question: str, known: list[str]) -> list[str]:
+    """Councils (as named in the index) that the question refers to."""
+    lowered = question.lower()
+    found = []
+    for council in known:
+        if not council:
+            continue
+        region = council_region(council)
+        if region is not None:
+            if _region_pattern(region, genitive=True).search(lowered):
+                found.append(council)  # "Södra" and the genitive "Södras"
+        elif any(alias in lowered for alias in NATIONAL_ALIASES):
+            found.append(council)
+    return found
+
+
+def unindexed_regions(question: str, known: list[str]) -> list[str]:
+    """Healthcare regions named in the question that no indexed council covers ("Norra", "Jämtland")."""
+    lowered = question.lower()
+    covered = {council_region(council) for council in known} - {None}
+    return [region for region in HEALTHCARE_REGIONS
+            if region not in covered and _region_pattern(region, genitive=False).search(lowered)]
