@@ -5,7 +5,7 @@ Builds the index if it is missing, then serves the Gradio app on settings.host:s
 the offline environment first (assistant/offline.py).
 """
 
-from assistant.frontends.web.app import build_app, main
+from assistant.frontends.web import build_app, main
 
 __all__ = ["build_app", "main"]
 

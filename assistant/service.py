@@ -6,18 +6,34 @@ answers switch from the old index to the new one without a restart), and seriali
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from assistant import __version__
 from assistant.answer.engine import Answer, answer_question
+from assistant.embedding import get_embedder
+from assistant.followup import build_summary, summary_reply
 from assistant.ingest.pipeline import IngestReport, ingest
 from assistant.settings import Settings, get_settings
 from assistant.store.build import current_build_dir
 from assistant.store.loaded import LoadedIndex, load_index
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Reply:
+    """What a chat message gets: an answer, or a follow-up draft as Markdown (``kind == "summary"``)."""
+
+    kind: Literal["answer", "summary"]
+    answer: Answer | None = None
+    markdown: str | None = None
 
 
 class Assistant:
@@ -33,8 +49,6 @@ class Assistant:
     @property
     def embedder(self):
         if self._embedder is None:
-            from assistant.embedding import get_embedder
-
             self._embedder = get_embedder(self.settings)
         return self._embedder
 
@@ -59,17 +73,33 @@ class Assistant:
         """Answer a question; ``history`` holds the earlier turns of the conversation."""
         return answer_question(self.index, self.embedder, self.settings, question, history, councils, sources)
 
-    def summary(self, councils=None, period=None, keyword=None, focus_area=None, date_field="any"):
-        """A follow-up draft (assistant.summary.FollowUpSummary) of the councils' activity plans."""
-        from assistant.followup.summary import build_summary
+    def respond(self, text: str, history=None, councils: list[str] | None = None,
+                sources: list[str] | None = None) -> Reply:
+        """The one routing point for a chat message: a follow-up draft request or a question.
 
+        "Sammanfatta uppföljningen för Södra" gives the draft (Markdown); anything else is answered as a
+        question with the history, council and document filters. A draft request that cannot be
+        parsed or built falls back to answering it as a question (the CLI, the chat UI and the API
+        all route through here).
+        """
+        text = text if isinstance(text, str) else ""
+        if text.strip():
+            try:
+                draft = self.summary_reply(text.strip())
+            except Exception:  # a broken draft must not hide the question path
+                log.warning("summary_reply failed; answering as a question", exc_info=True)
+                draft = None
+            if draft is not None:
+                return Reply(kind="summary", markdown=draft)
+        return Reply(kind="answer", answer=self.ask(text, history, councils=councils, sources=sources))
+
+    def summary(self, councils=None, period=None, keyword=None, focus_area=None, date_field="any"):
+        """A follow-up draft (assistant.followup.FollowUpSummary) of the councils' activity plans."""
         return build_summary(self.index, councils=councils, period=period, keyword=keyword,
                              focus_area=focus_area, date_field=date_field)
 
     def summary_reply(self, text: str) -> str | None:
         """Markdown when a chat message asks for a follow-up draft, else None."""
-        from assistant.followup.summary import summary_reply
-
         return summary_reply(self.index, text)
 
     def ingest(self, rebuild: bool = False, progress=None) -> IngestReport:

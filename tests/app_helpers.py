@@ -1,4 +1,5 @@
-"""Helpers for the web-app tests: free ports, an in-process server, an isolated copy of an index."""
+"""Helpers for the web-app tests: free ports, an in-process server, an isolated copy of an index, and a
+hand-made follow-up draft whose document text looks like HTML and Markdown."""
 
 from __future__ import annotations
 
@@ -6,6 +7,11 @@ import shutil
 import socket
 from contextlib import contextmanager
 from pathlib import Path
+
+from assistant.answer.citations import Citation
+from assistant.followup import CouncilSection, FollowUpSummary, SummaryRow
+from assistant.frontends.web import build_app, launch
+from assistant.service import Assistant
 
 QUESTION = "Vem ansvarar för VFU-arbetet i Södra?"
 SODRA_SOURCE = "002_8b6a782e2b1e2be8.txt"
@@ -27,6 +33,7 @@ Jämförelse av kostnader: a < b & c, ${7*7} och {{7*7}} <script>alert(1)</scrip
 UPLOAD_LITERAL = "a < b & c, ${7*7} och {{7*7}}"  # must be shown literally (escaped, never evaluated)
 UPLOAD_QUESTION = "Vem leder simulatorträningen i Glimmerdalen?"
 UPLOAD_EXPECTED = "Tova Lindqvist"
+EVIL = "<script>alert(1)</script>"
 
 
 def free_port() -> int:
@@ -38,8 +45,6 @@ def free_port() -> int:
 @contextmanager
 def serve(assistant):
     """Run the app for ``assistant`` on a free loopback port; yields its URL."""
-    from assistant.frontends.web.app import build_app, launch
-
     demo = build_app(assistant)
     port = free_port()
     launch(demo, assistant.settings, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
@@ -55,8 +60,6 @@ def isolated_assistant(source, base: Path):
     Uploads then change only the copy; re-ingesting reuses the cached embeddings, so only new
     documents are embedded.
     """
-    from assistant.service import Assistant
-
     corpus, index = base / "corpus", base / "index"
     shutil.copytree(source.settings.corpus_dir, corpus)
     shutil.copytree(source.settings.index_dir, index, ignore=shutil.ignore_patterns(".lock"))
@@ -64,3 +67,22 @@ def isolated_assistant(source, base: Path):
     assistant = Assistant(settings)
     assistant._embedder = source.embedder  # the model is already loaded; no need to load it twice
     return assistant
+
+
+def no_progress(*args, **kwargs):
+    """A stand-in for gr.Progress in direct handler calls."""
+    return None
+
+
+def hand_made_summary(rows: int = 2):
+    """A FollowUpSummary as build_summary makes it, with document text that looks like HTML and Markdown."""
+    made = [SummaryRow(council="RVKR Test", plan=f"Plan {EVIL}", focus_area="VFU & <b>handledning</b>",
+                       goal="Mål | med streck", activity=f"Aktivitet {i} {EVIL}", owner="Rådet", contacts="",
+                       content="", timeline="Q3 2026", measure="**fet** [x](javascript:alert(1))",
+                       follow_up="Q1 2027", source="t.txt", line_start=3 + i, line_end=3 + i, group="VFU")
+            for i in range(rows)]
+    citation = Citation(1, "t.txt", f"Plan {EVIL}", "RVKR Test", "", (1, 1), f"Citat {EVIL}")
+    section = CouncilSection("RVKR Test", [{"source": "t.txt", "title": f"Plan {EVIL}", "period": "2026"}],
+                             [f"Planen är ”Plan {EVIL}” [1]."], made)
+    return FollowUpSummary([section] if made else [], [citation] if made else [], ["RVKR Test"],
+                           period="Q3 2026" if not made else "")

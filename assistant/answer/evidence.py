@@ -12,12 +12,12 @@ from assistant.answer.question import GENERIC_WORDS, INTENT_VERBS, QUESTION_WORD
 from assistant.lang.glossary import glossary
 from assistant.lang.patterns import WHEN
 from assistant.lang.tokens import content_words, stem, token_set, tokenize, words
+from assistant.lang.words import word_list
 from assistant.retrieve.hybrid import abbreviations
 from assistant.schema import ActivityRecord, Chunk
 from assistant.store.loaded import LoadedIndex
 
-COUNCIL_WORDS = {stem(w) for w in ("råd", "rådet", "rådets", "regionala", "regional", "vårdkompetensråd", "vårdkompetensrådet",
-                                   "vårdkompetensrådets", "council", "rvkr", "nationella", "national", "nationell", "nvkr")}
+COUNCIL_WORDS = {stem(w) for w in word_list("council_words")}
 TIME_EXPRESSION = re.compile(
     r"\b(?:Q[1-4](?:\s*[-–]\s*Q?[1-4])?(?:\s+20\d\d)?|kvartal\s+\d|[hv]t\s*-?\s*\d\d|hösten|våren|sommaren|vintern|"
     r"januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december|20\d\d)\b",

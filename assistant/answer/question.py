@@ -8,6 +8,7 @@ import unicodedata
 from assistant.lang.councils import detect_councils, short_name
 from assistant.lang.patterns import WHEN, follow_up_verb
 from assistant.lang.tokens import content_words, stem
+from assistant.lang.words import word_list
 
 # Checked in order; the first match wins. "Vem/who" outranks "följs upp" ("Vem ansvarar för att följa upp …").
 INTENT_PATTERNS: list[tuple[str, str]] = [
@@ -27,32 +28,14 @@ COUNT_WORDS = re.compile(r"\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|two|three|
 FOLLOWUP_START = re.compile(r"^\s*(och|men|samt|än|då|and|what about|how about|hur är det|gäller det|också)\b", re.IGNORECASE)
 REFERRING = re.compile(r"\b(det|den|dessa|denna|detta|de|dem|it|that|this|those|they|them)\b", re.IGNORECASE)
 # Pure interrogatives: they say nothing about what the answer is about or how to find it.
-INTERROGATIVES = {stem(w) for w in """
-vem vilka vilken vilket när hur var vad varför who what when which how where why whom whose
-""".split()}
+INTERROGATIVES = {stem(w) for w in word_list("interrogatives")}
 # Words that say what kind of answer is wanted, not what it is about.
-QUESTION_WORDS = INTERROGATIVES | {stem(w) for w in """
-ansvarar ansvarig ansvaret ansvar äger genomför genomförs genomförande kontakt kontaktperson kontaktpersoner
-följs följas följa upp uppföljning uppföljningen mått måttet tidplan tidpunkt ska skall kommer planerar planeras
-görs arbetar står framgår finns anges dokumenten dokumentet enligt nämns nämner
-owns own responsible responsibility contact person follow followed measured timeline does is are many much
-list lista nämn räkna beskriv describe tell says say mentioned
-skiljer skilja skillnad skillnaden skillnader jämför jämföra jämförelse sig gäller differ differs difference compare
-between both båda varandra respektive förkortning förkortningen betyder abbreviation stand stands mean means
-många mycket namn heter kallas called named året
-""".split()}
+QUESTION_WORDS = INTERROGATIVES | {stem(w) for w in word_list("question_words")}
 # Verbs and nouns that describe the asked-for answer and also appear in answering sentences
 # ("Rådskansliet ansvarar … för att aktiviteter genomförs", "följs upp i samband med …").
-INTENT_VERBS = {stem(w) for w in """
-ansvarar ansvarig ansvar genomför genomförs följs följa upp uppföljning mått tidplan tidpunkt kontakt kontaktperson
-redovisas redovisning ingår består
-""".split()}
+INTENT_VERBS = {stem(w) for w in word_list("intent_verbs")}
 # Words too generic in these documents to say what a question is about.
-GENERIC_WORDS = {stem(w) for w in """
-aktivitet aktiviteter aktiviteterna aktiviteten arbete arbetet arbeta verksamhetsplan verksamhetsplanen aktivitetsplan
-aktivitetsplanen plan planen planerna dokument dokumenten punkter punkt saker delar bildspel bildspelet presentationen
-activity activities work plan plans document points things slides slide deck
-""".split()}
+GENERIC_WORDS = {stem(w) for w in word_list("generic_words")}
 
 
 def clean_question(question: str) -> str:

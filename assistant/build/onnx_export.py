@@ -6,7 +6,7 @@ needs: no torch import on the answer path. The float32 graph gives the same vect
 sentence-transformers model (cosine ≥ 0.99999); the int8 graph (dynamic quantisation of the weights)
 is smaller and faster but moves vectors a little, so it is opt-in (``ASSISTANT_EMBEDDING_BACKEND``).
 
-    python -m assistant.onnx_export --model models/multilingual-e5-small
+    python -m assistant.build.onnx_export --model models/multilingual-e5-small
 
 The files go to ``<model>/onnx/`` with a stamp (``export.json``) tying them to the weights they came
 from; an export whose stamp matches is skipped. Files are written under temporary names and renamed
@@ -27,9 +27,19 @@ from typing import Any
 
 import numpy as np
 
+from assistant.build.reference import load_reference
+from assistant.embedding import OnnxEncoder
 from assistant.embedding.onnx import (
-    EXPORT_VERSION, FLOAT_FILE, INT8_FILE, ONNX_DIR, STAMP_FILE, export_is_current, onnx_path, weights_sha,
+    EXPORT_VERSION,
+    FLOAT_FILE,
+    INT8_FILE,
+    ONNX_DIR,
+    STAMP_FILE,
+    export_is_current,
+    onnx_path,
+    weights_sha,
 )
+from assistant.settings import get_settings
 
 OPSET = 17
 #: Minimum cosine between the float32 graph and the sentence-transformers folder's reference vectors.
@@ -84,9 +94,6 @@ def _quantize(source: Path, target: Path) -> None:
 
 def self_test(model_dir: Path, quantized: bool) -> float:
     """Minimum cosine between the graph's vectors and the stored reference vectors."""
-    from assistant.embedding import OnnxEncoder
-    from assistant.build.model_prep import load_reference
-
     reference = load_reference()
     texts = [item["text"] for item in reference["items"]]
     expected = np.asarray([item["vector"] for item in reference["items"]], dtype=np.float32)
@@ -118,7 +125,7 @@ def export_onnx(model_dir: Path, force: bool = False) -> dict[str, Any]:
     for name, worst, floor in (("float32", cosines["float32"], MIN_FLOAT_COSINE), ("int8", cosines["int8"], MIN_INT8_COSINE)):
         if worst < floor:
             raise ExportError(f"ONNX-självtestet ({name}) misslyckades: minsta cosinus {worst:.4f} < {floor}. "
-                              "Kör `python -m assistant.onnx_export --force`.")
+                              "Kör `python -m assistant.build.onnx_export --force`.")
     stamp = {
         "version": EXPORT_VERSION, "weights_sha256": weights_sha(model_dir), "opset": OPSET,
         "sizes": {name: (folder / name).stat().st_size for name in (FLOAT_FILE, INT8_FILE)},
@@ -133,9 +140,7 @@ def export_onnx(model_dir: Path, force: bool = False) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """CLI: export the ONNX graphs of a prepared model folder and print the self-test."""
-    from assistant.settings import get_settings
-
-    parser = argparse.ArgumentParser(prog="python -m assistant.onnx_export", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m assistant.build.onnx_export", description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, default=None, help="prepared model folder (default: settings)")
     parser.add_argument("--force", action="store_true", help="export even if the stamp matches")
     args = parser.parse_args(argv)

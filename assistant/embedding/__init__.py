@@ -1,6 +1,6 @@
 """Embedding backends behind one small interface.
 
-* ``onnx`` (default): the e5 model exported to ONNX (``assistant.onnx_export``), run by onnxruntime
+* ``onnx`` (default): the e5 model exported to ONNX (``assistant.build.onnx_export``), run by onnxruntime
   with the ``tokenizers`` library — same vectors as sentence-transformers, about 2.5× faster per
   query on this CPU, and no torch import on the answer path.
 * ``onnx-int8``: the dynamically quantised graph — faster still, vectors move slightly (cosine ≈ 0.98),
@@ -40,7 +40,7 @@ def make_embedder(settings: Settings) -> Embedder:
     except EmbeddingError:
         if backend == "onnx-int8":
             raise
-        logger.warning("No ONNX export in %s; using the torch backend (run `python -m assistant.onnx_export`).",
+        logger.warning("No ONNX export in %s; using the torch backend (run `python -m assistant.build.onnx_export`).",
                        settings.embedding_model_path)
         return SentenceTransformerEmbedder(settings)
 

@@ -27,13 +27,13 @@ class Embedder(Protocol):
 def require_model_folder(path: Path) -> None:
     if not (path / "modules.json").exists() and not (path / "config.json").exists():
         raise EmbeddingError(f"Embeddingmodellen saknas i {path}. Kör `make model` eller "
-                             "`python -m assistant.model_prep` för att förbereda den.")
+                             "`python -m assistant.build.model_prep` för att förbereda den.")
 
 
 def folder_fingerprint(path: Path) -> str:
     """Short hash of a model folder's config and weights (changes when the model changes).
 
-    A folder prepared by ``assistant.model_prep`` is identified by its weights' SHA-256 from the stamp,
+    A folder prepared by ``assistant.build.model_prep`` is identified by its weights' SHA-256 from the stamp,
     so re-preparing the same weights keeps the id (and the cached embeddings); other folders by file
     names and sizes.
     """

@@ -104,7 +104,7 @@ class OnnxEmbedder:
         self.graph = onnx_path(self.path, quantized)
         if not export_is_current(self.path):  # missing, interrupted, or made from other weights
             raise EmbeddingError(f"ONNX-modellen saknas eller är inaktuell ({self.graph}). Kör `make model` eller "
-                                 "`python -m assistant.onnx_export`.")
+                                 "`python -m assistant.build.onnx_export`.")
         # float32 gives the sentence-transformers vectors, so it shares their id (and cached embeddings)
         fingerprint = folder_fingerprint(self.path)
         self.model_id = f"{self.path.name}@{fingerprint}" + ("+onnx-int8" if quantized else "")

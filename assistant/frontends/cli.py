@@ -13,7 +13,16 @@ import time
 from pathlib import Path
 
 from assistant.embedding import EmbeddingError
-from assistant.followup.summary import summary_command
+from assistant.followup import (
+    DATE_FIELDS,
+    SummaryError,
+    build_summary,
+    render_csv,
+    render_markdown,
+    render_overview_markdown,
+    write_csv,
+    write_docx,
+)
 from assistant.service import Assistant
 from assistant.settings import PROJECT_ROOT, get_settings
 from assistant.store.errors import IndexDamaged, IndexNotFound, IngestBusy
@@ -117,11 +126,11 @@ def cmd_chat(args) -> int:
             history = []
             print("Ny konversation.")
             continue
-        reply = assistant.summary_reply(question)
-        if reply is not None:  # a follow-up draft; kept out of the history
-            print(reply)
+        reply = assistant.respond(question, history=history)
+        if reply.kind == "summary":  # a follow-up draft; kept out of the history
+            print(reply.markdown)
             continue
-        answer = assistant.ask(question, history=history)
+        answer = reply.answer
         print(format_answer(answer))
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.answer}]
 
@@ -129,6 +138,40 @@ def cmd_chat(args) -> int:
 def cmd_summary(args) -> int:
 
     return summary_command(Assistant().index, args)
+
+
+def summary_command(index, args: argparse.Namespace, stdout=None) -> int:
+    """Run ``assistant summary``: 0 when written, 2 for an unknown council or unreadable period."""
+    stdout = stdout or sys.stdout
+    try:
+        summary = build_summary(index, councils=args.council or None, period=args.period, keyword=args.keyword or None,
+                                focus_area=args.focus_area, date_field=args.date_field)
+    except SummaryError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 2
+    if args.overview:
+        text = render_overview_markdown(summary) + "\n" if summary.rows else "Inga aktiviteter i planerna matchar urvalet.\n"
+        _emit(text, args.out, stdout)
+    elif args.format == "docx":
+        path = write_docx(summary, args.out or "uppfoljning-utkast.docx")
+        print(f"Skrev {path} ({len(summary.rows)} aktiviteter, {len(summary.sections)} råd).", file=stdout)
+    elif args.format == "csv":
+        if args.out:
+            path = write_csv(summary, args.out, args.delimiter)
+            print(f"Skrev {path} ({len(summary.rows)} aktiviteter).", file=stdout)
+        else:
+            stdout.write(render_csv(summary, args.delimiter))
+    else:
+        _emit(render_markdown(summary), args.out, stdout)
+    return 0
+
+
+def _emit(text: str, out: str | None, stdout) -> None:
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        print(f"Skrev {out}.", file=stdout)
+    else:
+        stdout.write(text)
 
 
 def cmd_prepare_model(args) -> int:
@@ -152,15 +195,12 @@ def cmd_serve(args) -> int:
     return EXIT_OK
 
 
-SUMMARY_DATE_FIELDS = ("any", "timeline", "follow_up")
-
-
 def add_summary_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Options of ``assistant summary`` (kept here so the CLI starts without importing the summary module)."""
+    """Options of ``assistant summary``; ``--date-field`` takes :data:`assistant.followup.DATE_FIELDS`."""
     parser.add_argument("--council", "--rad", action="append", dest="council", metavar="RÅD",
                         help="råd att ta med: Södra, Mellansverige, nationella, 'alla' (kan upprepas eller kommasepareras)")
     parser.add_argument("--period", help="t.ex. 'Q3 2026', '2026', 'Q1-Q4 2026', 'ht -26'")
-    parser.add_argument("--date-field", choices=SUMMARY_DATE_FIELDS, default="any",
+    parser.add_argument("--date-field", choices=DATE_FIELDS, default="any",
                         help="vilket datum som ska ligga inom perioden: tidplan, uppföljningsdatum eller något av dem (any)")
     parser.add_argument("--keyword", "--amne", dest="keyword", action="append", metavar="ORD",
                         help="ämne/nyckelord, t.ex. 'VFU' eller 'förenade anställningar' (kan upprepas: något av dem)")

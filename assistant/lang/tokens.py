@@ -6,28 +6,16 @@ import re
 from functools import lru_cache
 
 from assistant.lang.patterns import compile_ci, follow_up_verb
+from assistant.lang.words import word_list
 
 _WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+")
 
-SWEDISH_STOPWORDS = frozenset("""
-alla allt an andra att av blev bli blir blivit de dem den denna deras dess dessa det detta dig din dina
-ditt du där då efter ej eller en er era ert ett från för ha hade han hans har henne hennes hon honom hur
-här i icke ingen inom inte jag ju kan kunde man med mellan men mig min mina mitt mot mycket ni nu när någon
-något några och om oss på samma sedan sig sin sina sitta själv skulle som så sådan sådana sådant till under upp
-ut utan vad var vara varför varit varje vars vart vem vi vid vilka vilkas vilken vilket vår våra vårt än är
-åt över också finns ska skall får blir enligt dvs bl a t ex ex samt
-""".split())
+SWEDISH_STOPWORDS = frozenset(word_list("swedish_stopwords"))
 
-ENGLISH_STOPWORDS = frozenset("""
-a about all an and any are as at be been but by can could did do does for from had has have how i if in
-into is it its may more most my no not of on or our should so some such than that the their them then there
-these they this those to was we were what when where which who whom whose why will with would you your
-""".split())
+ENGLISH_STOPWORDS = frozenset(word_list("english_stopwords"))
 
-_ENGLISH_MARKERS = frozenset("""
-the who what when which how does is are of in for and owns own responsible council councils plan plans
-work follow-up followed measured contact person list many much between differ difference about
-""".split())
+_ENGLISH_MARKERS = frozenset(word_list("english_markers"))
+_SWEDISH_MARKERS = frozenset(word_list("swedish_markers"))
 
 
 @lru_cache(maxsize=2)
@@ -91,13 +79,7 @@ def particle_verbs(text: str) -> list[str]:
 
 # Heads that Swedish planning documents build compounds with; a generic morphological list, not a
 # list of document terms.
-_COMPOUND_HEADS = (
-    "utbildning", "utbildningar", "utbildningen", "arbetet", "arbete", "kompetens", "kompetensen",
-    "försörjning", "försörjningen", "anställning", "anställningar", "handledning", "handledare",
-    "rådet", "råd", "plan", "planen", "grupp", "gruppen", "grupper", "område", "områden", "behov",
-    "behovet", "sköterska", "sköterskor", "sköterskeutbildning", "uppföljning", "verksamhet", "yrken",
-    "yrket", "vård", "vården", "tjänster", "frågor", "nätverk",
-)
+_COMPOUND_HEADS = word_list("compound_heads")
 
 
 def compound_parts(word: str) -> list[str]:
@@ -122,7 +104,7 @@ def detect_language(text: str) -> str:
         swedish_hits = 2
     else:
         swedish_hits = 0
-    swedish_hits += sum(1 for t in tokens if t in SWEDISH_STOPWORDS or t in {"vem", "när", "hur", "vilka", "och"})
+    swedish_hits += sum(1 for t in tokens if t in SWEDISH_STOPWORDS or t in _SWEDISH_MARKERS)
     english_hits = sum(1 for t in tokens if t in _ENGLISH_MARKERS or t in ENGLISH_STOPWORDS)
     return "en" if english_hits > swedish_hits else "sv"
 

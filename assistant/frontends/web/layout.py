@@ -1,0 +1,228 @@
+"""The Gradio layout: tabs "Chatt", "Dokument", "Uppföljning" and "Status" over one :class:`Assistant`,
+and the launcher.
+
+``app.py`` is a thin launcher around :func:`main`; tests call :func:`build_app` with an injected
+Assistant and :func:`launch` on a free port.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from importlib import resources
+
+import gradio as gr
+
+from assistant.embedding import EmbeddingError
+from assistant.frontends.web.handlers import Handlers
+from assistant.frontends.web.views import (
+    DATE_FIELD_CHOICES,
+    DOC_HEADERS,
+    box,
+    documents_rows,
+    esc,
+    status_html,
+    user_error,
+)
+from assistant.service import Assistant
+from assistant.settings import Settings, get_settings
+from assistant.store.errors import IndexError_
+
+log = logging.getLogger(__name__)
+
+APP_TITLE = "Vårdkompetens-assistenten"
+EXAMPLES = [
+    "Vem ansvarar för VFU-arbetet i Södra?",
+    "Vilka län omfattar Mellansverige?",
+    "När följs aktiviteterna upp i Södra?",
+    "Vilka tre fokusområden har Nationella vårdkompetensrådet 2026?",
+    "Who owns VFU work in Södra?",
+]
+UPLOAD_TYPES = [".pdf", ".docx", ".md", ".txt"]
+CSS = resources.files("assistant.frontends.web").joinpath("style.css").read_text(encoding="utf-8")
+
+
+def build_app(assistant: Assistant | None = None, settings: Settings | None = None) -> gr.Blocks:
+    """The Blocks app over ``assistant`` (created from ``settings`` when not given)."""
+    if assistant is None:
+        assistant = Assistant(settings or get_settings())
+    settings = assistant.settings
+    ui = Handlers(assistant)
+    try:
+        council_choices, document_choices = ui.filter_choices()
+        rows, start_notice = documents_rows(assistant), ""
+    except Exception as exc:
+        council_choices, document_choices, rows, start_notice = [], [], [], box("error", user_error(exc))
+    plan_choices = ui.summary_councils().get("choices", [])
+
+    with gr.Blocks(title=APP_TITLE, analytics_enabled=False) as demo:
+        gr.HTML(f"<h2 style='margin:.2em 0'>{esc(APP_TITLE)}</h2>"
+                "<div class='va-meta'>Svar på frågor om vårdkompetensrådens planer – varje påstående har en "
+                "källhänvisning [n] med ordagrant citat. Finns svaret inte i dokumenten säger assistenten det.</div>")
+        with gr.Tabs():
+            with gr.Tab("Chatt", id="chatt"):
+                with gr.Row():
+                    with gr.Column(scale=4):
+                        chatbot = gr.Chatbot(label="Konversation", height=640, latex_delimiters=[],
+                                             elem_id="va-chatbot", buttons=["copy"], feedback_options=None,
+                                             placeholder="Ställ en fråga om planerna, eller välj en exempelfråga nedan.")
+                        with gr.Row():
+                            question = gr.Textbox(show_label=False, placeholder="Skriv din fråga här …",
+                                                  lines=1, max_lines=4, scale=5, elem_id="va-question",
+                                                  autofocus=True)
+                            send = gr.Button("Skicka", variant="primary", scale=1, elem_id="va-send")
+                        with gr.Row():
+                            new = gr.Button("Ny konversation", variant="secondary", elem_id="va-new")
+                        gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Exempelfrågor")
+                    with gr.Column(scale=1, min_width=240):
+                        councils = gr.Dropdown(choices=council_choices, value=[], multiselect=True,
+                                               label="Filtrera på råd", elem_id="va-councils",
+                                               info="Tomt = alla råd")
+                        sources = gr.Dropdown(choices=document_choices, value=[], multiselect=True,
+                                              label="Filtrera på dokument", elem_id="va-sources",
+                                              info="Tomt = alla dokument")
+                        gr.HTML("<div class='va-meta'>Följdfrågor förstås utifrån samtalet "
+                                "(t.ex. ”Och när följs det upp?”). Klicka på en källa under svaret för att se "
+                                "citatet markerat i sitt sammanhang.</div>")
+                conversation = gr.State({"display": [], "history": []})
+
+            with gr.Tab("Dokument", id="dokument"):
+                doc_notice = gr.HTML(start_notice)
+                doc_table = gr.Dataframe(value=rows, headers=DOC_HEADERS, interactive=False, wrap=True,
+                                         column_widths=["17%", "38%", "17%", "11%", "9%", "8%"],
+                                         label="Dokument i indexet", elem_id="va-doc-table")
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        doc_select = gr.Dropdown(choices=document_choices, value=None, label="Läs dokument",
+                                                 elem_id="va-doc-select")
+                        doc_view = gr.HTML(box("notice", "Välj ett dokument i listan för att läsa det."),
+                                           elem_id="va-doc-view", max_height=700)
+                    with gr.Column(scale=2):
+                        gr.HTML("<h3 style='margin:.2em 0'>Lägg till dokument</h3>"
+                                "<div class='va-meta'>PDF, DOCX, MD eller TXT. Dokumentet indexeras direkt och "
+                                "blir sökbart utan omstart.</div>")
+                        upload_file = gr.File(label="Fil", file_types=UPLOAD_TYPES, type="filepath",
+                                              elem_id="va-upload")
+                        add_button = gr.Button("Lägg till och indexera", variant="primary", elem_id="va-add")
+                        upload_message = gr.HTML("", elem_id="va-upload-message", min_height=40)
+
+            with gr.Tab("Uppföljning", id="uppfoljning"):
+                gr.HTML("<h3 style='margin:.2em 0'>Utkast till uppföljning av aktivitetsplanerna</h3>"
+                        "<div class='va-meta'>Aktiviteterna hämtas ordagrant ur planerna med ansvarig, tidplan, "
+                        "uppföljningsmått och källa; kolumnerna Status och Kommentar fyller du i själv.</div>")
+                with gr.Row():
+                    with gr.Column(scale=1, min_width=260):
+                        sum_councils = gr.Dropdown(choices=plan_choices, value=[], multiselect=True, label="Råd",
+                                                   info="Tomt = alla råd", elem_id="va-sum-councils")
+                        sum_period = gr.Textbox(label="Period", placeholder="t.ex. Q3 2026, 2026 eller Q1 2027",
+                                                info="Tomt = alla datum", max_lines=1, elem_id="va-sum-period")
+                        sum_keyword = gr.Textbox(label="Ämne eller fokusområde", placeholder="t.ex. VFU",
+                                                 info="Tomt = alla aktiviteter; flera ämnen med komma",
+                                                 max_lines=1, elem_id="va-sum-keyword")
+                        sum_date_field = gr.Radio(choices=DATE_FIELD_CHOICES, value="any",
+                                                  label="Datum som ska ligga inom perioden",
+                                                  elem_id="va-sum-date-field")
+                        sum_overview = gr.Checkbox(value=False, label="Översikt över råden",
+                                                   info="En tabell som ställer rådens aktiviteter sida vid sida",
+                                                   elem_id="va-sum-overview")
+                        sum_create = gr.Button("Skapa utkast", variant="primary", elem_id="va-sum-create")
+                        sum_docx = gr.DownloadButton("Ladda ned Word (DOCX)", visible=False, size="md",
+                                                     elem_id="va-sum-docx")
+                        sum_csv = gr.DownloadButton("Ladda ned CSV", visible=False, size="md", elem_id="va-sum-csv")
+                        sum_md = gr.DownloadButton("Ladda ned Markdown", visible=False, size="md",
+                                                   elem_id="va-sum-md")
+                    with gr.Column(scale=4):
+                        sum_preview = gr.HTML(
+                            box("notice", "Välj råd, period och ämne och klicka på Skapa utkast."),
+                            elem_id="va-sum-preview", max_height=900)
+
+            with gr.Tab("Status", id="status") as status_tab:
+                gr.HTML("<h3 style='margin:.2em 0'>Indexets status</h3>")
+                status_view = gr.HTML(status_html(assistant), elem_id="va-status")
+                status_refresh = gr.Button("Uppdatera", elem_id="va-status-refresh")
+
+        chat_inputs = [question, conversation, councils, sources]
+        chat_outputs = [chatbot, conversation, question]
+        question.submit(ui.respond, chat_inputs, chat_outputs, api_visibility="undocumented", show_progress="hidden")
+        send.click(ui.respond, chat_inputs, chat_outputs, api_visibility="undocumented", show_progress="hidden")
+        new.click(ui.new_conversation, None, chat_outputs, api_visibility="undocumented", queue=False)
+        chatbot.clear(ui.new_conversation, None, chat_outputs, api_visibility="undocumented", queue=False)
+
+        refresh_outputs = [councils, sources, doc_table, doc_select, doc_notice, status_view]
+        doc_select.change(ui.show_document, [doc_select], [doc_view], api_visibility="undocumented")
+        doc_table.select(ui.select_row, None, [doc_select], api_visibility="undocumented")
+        add_button.click(
+            ui.upload, [upload_file], [upload_message], api_visibility="undocumented",
+            show_progress="full", show_progress_on=[upload_message],
+        ).then(
+            ui.refresh, [councils, sources, doc_select], refresh_outputs, api_visibility="undocumented",
+        ).then(
+            ui.summary_councils, [sum_councils], [sum_councils], api_visibility="undocumented",
+        ).then(lambda: None, None, [upload_file], api_visibility="undocumented")
+        status_tab.select(ui.status, None, [status_view], api_visibility="undocumented")
+        status_refresh.click(ui.status, None, [status_view], api_visibility="undocumented")
+        demo.load(ui.refresh, [councils, sources, doc_select], refresh_outputs, api_visibility="undocumented")
+        demo.load(ui.summary_councils, [sum_councils], [sum_councils], api_visibility="undocumented")
+
+        summary_inputs = [sum_councils, sum_period, sum_keyword, sum_date_field, sum_overview]
+        summary_outputs = [sum_preview, sum_docx, sum_csv, sum_md]
+        for trigger in (sum_create.click, sum_period.submit, sum_keyword.submit):
+            trigger(ui.make_summary, summary_inputs, summary_outputs, api_visibility="undocumented",
+                    show_progress="minimal", show_progress_on=[sum_preview])
+
+        gr.api(ui.chat_api, api_name="chat")
+
+    demo.queue(default_concurrency_limit=settings.max_concurrent_requests)
+    demo.va_settings = settings  # type: ignore[attr-defined]
+    return demo
+
+
+def launch(demo: gr.Blocks, settings: Settings | None = None, **overrides):
+    """Start the server with the app's settings (host, port, auth, CSS); ``overrides`` go to launch()."""
+    settings = settings or getattr(demo, "va_settings", None) or get_settings()
+    auth = (settings.auth_user, settings.auth_password) if settings.auth_user and settings.auth_password else None
+    options = dict(
+        server_name=settings.host, server_port=settings.port, auth=auth,
+        auth_message="Logga in för att använda Vårdkompetens-assistenten.",
+        share=False, ssr_mode=False, mcp_server=False, run_history=False, footer_links=["api", "settings"],
+        show_error=False, css=CSS, theme=gr.themes.Default(), max_file_size=settings.max_file_bytes,
+    )
+    options.update(overrides)
+    return demo.launch(**options)
+
+
+def _print_progress(fraction: float, message: str) -> None:
+    print(f"\r[{'#' * int(fraction * 30):<30}] {fraction * 100:5.1f}%  {message[:60]:<60}",
+          end="", file=sys.stderr, flush=True)
+    if fraction >= 1.0:
+        print(file=sys.stderr)
+
+
+def _warm_up(assistant: Assistant) -> None:
+    """Load the index and the embedding model so the first question is fast."""
+    try:
+        _ = assistant.index
+        assistant.embedder.embed_query("uppvärmning")
+    except Exception:
+        log.warning("warm-up failed", exc_info=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the index if missing, then start the web app."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    assistant = Assistant(settings)
+    try:
+        report = assistant.ensure_index(progress=_print_progress)
+    except Exception as exc:
+        print(f"Kunde inte förbereda indexet: {user_error(exc)}", file=sys.stderr)
+        return 4 if isinstance(exc, EmbeddingError) else 3 if isinstance(exc, IndexError_) else 1
+    if report is not None:
+        print(f"Index byggt: {report.documents} dokument, {report.chunks} textavsnitt.", file=sys.stderr)
+    threading.Thread(target=_warm_up, args=(assistant,), daemon=True).start()
+    demo = build_app(assistant)
+    where = f"http://{settings.host}:{settings.port}/"
+    print(f"{APP_TITLE} startar på {where}", file=sys.stderr)
+    launch(demo, settings)
+    return 0

@@ -1,0 +1,21 @@
+"""Word lists as data (``lang/data/words.json``): stopwords, question and intent words, compound heads …
+
+One home for every list of words the pipeline uses to read text; code asks for a list by name.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+
+
+@lru_cache(maxsize=1)
+def _lists() -> dict[str, list[str]]:
+    data = json.loads(resources.files("assistant.lang").joinpath("data/words.json").read_text(encoding="utf-8"))
+    return {key: value for key, value in data.items() if not key.startswith("_")}
+
+
+def word_list(name: str) -> tuple[str, ...]:
+    """The named list, in file order (raises KeyError for an unknown name)."""
+    return tuple(_lists()[name])

@@ -1,0 +1,65 @@
+"""Query repair: words typed without å/ä/ö or with small slips are put into the documents' spelling."""
+
+from __future__ import annotations
+
+from assistant.lang.spelling import SpellingSettings, Vocabulary, fold, repair
+
+TEXTS = [
+    "Kontaktperson för språkkraven i RVKR Mellansverige är Anna.",
+    "Rådet ansvarar för att aktiviteterna genomförs. Ansvar och ansvarig anges i tabellen.",
+    "När ska workshoppen hållas? Den hålls i Södra under Q3 2026.",
+    "Mellansverige Mellansverige Mellansverige år är är",
+]
+
+
+def vocabulary() -> Vocabulary:
+    return Vocabulary.from_texts(TEXTS)
+
+
+def test_fold_lowercases_and_drops_diacritics():
+    assert fold("Språkkraven") == "sprakkraven"
+    assert fold("SÖDRA") == "sodra"
+    assert fold("café") == "cafe"
+
+
+def test_words_typed_without_diacritics_get_the_documents_spelling():
+    words = vocabulary()
+    assert words.correct("sprakkraven") == "språkkraven"
+    assert words.correct("nar") == "när"
+    assert words.correct("sodra") == "södra"
+    assert words.correct("hallas") == "hållas"
+
+
+def test_a_correctly_typed_word_is_kept_even_when_another_spelling_folds_the_same():
+    words = vocabulary()
+    assert words.correct("år") == "år"  # "år" and "är" both fold to "ar"
+    assert words.correct("ar") == "är"  # typed without diacritics: the more frequent spelling
+
+
+def test_one_slip_in_a_long_word_is_corrected_to_a_document_word():
+    words = vocabulary()
+    assert words.correct("ansvarr") == "ansvar"      # doubled letter
+    assert words.correct("mellansverge") == "mellansverige"  # dropped letter
+    assert words.correct("ansvraig") == "ansvarig"   # swapped letters
+    assert words.correct("genomfors") == "genomförs"
+
+
+def test_short_or_unknown_words_are_left_alone():
+    words = vocabulary()
+    assert words.correct("kat") is None                # short: only folding, no edit distance
+    assert words.correct("budgeten") is None            # no document word within one edit
+    assert words.correct("2026") == "2026"
+
+
+def test_two_edits_only_for_long_words():
+    words = Vocabulary.from_texts(["kontaktpersonerna finns"])
+    assert words.correct("kontaktpersonrna") == "kontaktpersonerna"
+    assert words.correct("kontaktpersnrna", SpellingSettings(one_edit_max_length=30)) is None
+
+
+def test_repair_keeps_case_punctuation_and_kept_words():
+    words = vocabulary()
+    assert repair("Vem ar kontakt for sprakkraven i mellansverge?", words) == \
+        "Vem är kontakt för språkkraven i mellansverige?"
+    assert repair("Nar ska workshoppen hallas", words) == "När ska workshoppen hållas"
+    assert repair("vem ar det", words, keep=frozenset({"ar"})) == "vem ar det"
