@@ -235,6 +235,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--questions", default=None)
     p.add_argument("--out", default=None)
     p.add_argument("--no-baselines", action="store_true")
+    # Same options as assistant.build.evaluation.cli.add_arguments (not imported here: build tools load lazily).
+    p.add_argument("--split", choices=("dev", "test", "all"), default="all", help="vilken del av frågorna (standard all)")
+    p.add_argument("--kinds", default=None, help="bara dessa frågetyper, kommaseparerade (t.ex. owner,contact)")
+    p.add_argument("--styles", default=None, help="bara dessa stilar, kommaseparerade (formal, typed)")
+    p.add_argument("--perturbed", action="store_true",
+                   help="kör även de störda varianterna eval/questions_{dev,test}_perturbed.jsonl")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("prepare-model", help="förbered embeddingmodellen från PyPI-paketen")
