@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 MODEL_DIR := models/multilingual-e5-small
 
 
-.PHONY: install model index run test eval bench clean browser
+.PHONY: install model index run test eval bench clean browser postgres
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,10 @@ browser:
 		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; \
 	fi
 
-test: model browser
+postgres:
+	bash .ci/ensure-postgres.sh
+
+test: model browser postgres
 	$(PY) -m pytest
 
 eval: index

@@ -176,4 +176,7 @@ def safe_filename(name: str) -> str:
     """A file name without path parts or odd characters (Swedish letters and spaces kept)."""
     name = Path(name.replace("\\", "/")).name
     name = re.sub(r"[^\w åäöÅÄÖ.()-]", "_", name).strip(" .")
-    return name[:120] or f"dokument-{int(time.time())}.txt"
+    if len(name) > 120:  # shorten the stem, never the file type
+        suffix = Path(name).suffix[:10]
+        name = name[:120 - len(suffix)].rstrip(" .") + suffix
+    return name or f"dokument-{int(time.time())}.txt"

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,16 +37,22 @@ class Settings(BaseSettings):
     max_file_bytes: int = 50 * 1024 * 1024
     supported_suffixes: tuple[str, ...] = (".txt", ".md", ".pdf", ".docx")
 
-    # Vector store backend: "embedded" (PersistentClient under index/) or "http" (Chroma server)
-    vector_store: str = "embedded"
-    chroma_host: str = "127.0.0.1"
-    chroma_port: int = 8000
-    collection_name: str = "chunks"
+    # Vector store (assistant/store/vectors.py): where the chunk vectors live and what answers an
+    # unfiltered dense search. Council/document-filtered searches are always scored exactly over the
+    # allowed rows of the build's vectors.npy, whatever the backend (Chroma's metadata filter is slow).
+    #   "chroma"       embedded Chroma (PersistentClient) under index/chroma/; HNSW; the default
+    #   "chroma-http"  a Chroma server at chroma_host:chroma_port, shared by several app processes
+    #   "exact"        no Chroma: exact cosine (NumPy) over the build's vectors.npy; opt-in (faster
+    #                  than HNSW below ~20k chunks, linear in the chunk count above)
+    # Switching backend makes the next `assistant ingest` rebuild. Old names: "embedded", "http".
+    vector_store: Literal["chroma", "chroma-http", "exact"] = "chroma"
+    chroma_host: str = "127.0.0.1"  # Chroma server host (vector_store="chroma-http")
+    chroma_port: int = 8000  # Chroma server port (vector_store="chroma-http")
+    collection_name: str = "chunks"  # Chroma collection name prefix: "<name>-<generation>" (a rebuild starts a generation)
 
     # Retrieval
     top_k: int = 8
     dense_candidates: int = 30
-    exact_search_max_chunks: int = 20_000  # above this, unfiltered dense search uses Chroma's HNSW index
     bm25_candidates: int = 30
     rrf_k: int = 60
     council_boost: float = 1.5
@@ -54,10 +60,28 @@ class Settings(BaseSettings):
     # Answering
     max_question_chars: int = 2000
     min_evidence_score: float = 0.75
-    min_sentence_score: float = 0.45
+    min_sentence_score: float = 0.6  # chosen on the dev split together with evidence_min_score
     max_unknown_share: float = 0.34
     max_citations: int = 6
     history_turns: int = 4
+    # Questions as typed: words without å/ä/ö or with one slip are put into the documents' spelling
+    spelling_min_length: int = 5  # shortest word corrected by edit distance (shorter ones are only folded)
+    spelling_one_edit_max_length: int = 12  # longer words may have two edits
+    # Questions over the set of activities ("Hur många …", "Vilka av Södras aktiviteter …")
+    aggregate_min_topic: float = 0.5  # share of the question's topic a record must cover to be listed
+    aggregate_max_citations: int = 30  # one citation per listed activity
+    # Sentence-level evidence: the fallback when no record, list or sentence path answers
+    evidence_dense_floor: float = 0.75  # cosine at which a unit's dense score starts to count
+    evidence_weight_dense: float = 0.5  # weight of the unit's cosine (rescaled above the floor)
+    evidence_weight_lexical: float = 0.4  # weight of the share of the question's terms the unit covers
+    evidence_weight_rank: float = 0.1  # weight of its chunk's retrieval rank (1 / (1 + rank))
+    evidence_margin: float = 0.1  # units within this of the best are shown too
+    evidence_max_units: int = 3  # at most this many sentences in a fallback answer
+    evidence_max_chars: int = 400  # and at most this many characters
+    evidence_chunks: int = 5  # units are taken from this many top retrieved chunks
+    evidence_min_score: float = 0.45  # below this the assistant abstains (chosen on the dev split)
+    evidence_min_score_unknown_terms: float = 0.55  # the same when the question has words the documents never use
+    sentence_weight_dense: float = 0.3  # weight of a sentence's own cosine in the composer's sentence score
 
     # Optional LLM backend (OpenAI-compatible); off by default
     llm_base_url: str | None = None
@@ -71,6 +95,12 @@ class Settings(BaseSettings):
     auth_user: str | None = None
     auth_password: str | None = None
     max_concurrent_requests: int = Field(default=4, ge=1)
+
+    @field_validator("vector_store", mode="before")
+    @classmethod
+    def _old_vector_store_names(cls, value):
+        """Accept the names used before the store interface ("embedded", "http")."""
+        return {"embedded": "chroma", "http": "chroma-http"}.get(value, value)
 
 
 @lru_cache(maxsize=1)

@@ -20,10 +20,13 @@ _SUSPENDED_NEXT = re.compile(r"^(och|eller|samt|till|resp\.?|respektive|som|and|
 
 
 def strip_markup(line: str) -> str:
-    """Remove HTML-like tags, Markdown heading markers and emphasis from one line."""
-    line = _TAG.sub("", line)
-    line = _MD_HEADING.sub("", line)
-    return _MD_EMPHASIS.sub(r"\2", line)
+    """Remove HTML-like tags, Markdown heading markers and emphasis from one line (until none is left,
+    so that cleaning cleaned text changes nothing: "# # Rubrik", "<<b>b>")."""
+    while True:
+        cleaned = _MD_EMPHASIS.sub(r"\2", _MD_HEADING.sub("", _TAG.sub("", line)))
+        if cleaned == line:
+            return cleaned
+        line = cleaned
 
 
 def join_lines(lines: list[str]) -> str:

@@ -1,6 +1,7 @@
 """Scale: retrieval latency, build time and index size for synthetic corpora of 1k, 10k and 100k chunks.
 
-    .venv/bin/python bench/scale.py [--sizes 1000,10000,100000] [--chroma-budget-s 420] [--answer]
+    .venv/bin/python bench/scale.py [--sizes 1000,10000,100000] [--answer]
+    .venv/bin/python bench/scale.py --incremental [--sizes 10000,100000] [--backends exact,chroma]
 
 Synthetic corpora: chunks whose text recombines 2–6 random sentences of the real corpus, grouped 40 to
 a synthetic document, each document assigned to one of the real councils (so council filters select
@@ -9,37 +10,43 @@ cost of HNSW insert and query does not depend on what the vectors mean, and embe
 would take hours on 2 CPUs (see bench/ingest.py for embedding throughput, to extrapolate that part).
 Query vectors are random unit vectors too; query *texts* (for BM25) are the eval questions.
 
-Each size is written in the real build layout (chunks.jsonl, records.json, docs.json, vectors.npy,
-bm25/, chroma/, manifest.json, CURRENT) by code that mirrors ``assistant.index._write_build``
-(the same bm25s and Chroma calls, adds in steps of 4000) so that the parts can be timed one by one,
-then opened with the real ``assistant.index.load_index``. Measured per size:
+Each size is written by the store's own writer, ``assistant.store.build.write_build`` (the one writer of
+the index format: chunks.jsonl, vector_ids.json, vectors.npy, records.json, docs.json, bm25/,
+manifest.json, the vector store, CURRENT), which reports the seconds of each step, then opened with
+the real ``assistant.store.loaded.load_index``. The synthetic builds carry no abbreviation lexicon
+(``lexicon={}``), so their first query pays for it (measured below). Measured per size:
 
-* build: tokenize + BM25 index, Chroma add (HNSW, cosine), other files; size on disk per part;
-* load_index time (what every process pays at start and after each new build) and the first-query
-  cost of per-build caches (abbreviation map);
-* retrieval p50/p95 over the eval questions: dense = ``LoadedIndex.dense_search`` as configured (exact
-  cosine over ``vectors.npy`` up to ``exact_search_max_chunks`` = 20k, Chroma HNSW above; 30 candidates),
-  and both ways at every size: ``dense_exact`` (numpy, one BLAS thread as the package sets) and
-  ``dense_chroma`` (Chroma HNSW query); BM25 = ``tokenize(expand_query())`` +
+* build: tokenize + BM25 index, Chroma insert (HNSW, cosine; ``chroma_add_s``), other files; size on disk;
+* load_index time (what every process pays at start and after each new build), opening the vector
+  store, and the first-query cost of per-build caches (abbreviation map);
+* retrieval p50/p95 over the eval questions: dense = ``LoadedIndex.dense_search`` as configured (the
+  default backend, embedded Chroma's HNSW; 30 candidates), and both backends at every size:
+  ``dense_exact`` (the ``exact`` backend: NumPy over ``vectors.npy``, one BLAS thread as the package
+  sets) and ``dense_chroma`` (a Chroma HNSW query); BM25 = ``tokenize(expand_query())`` +
   ``LoadedIndex.bm25_scores`` + top-30; hybrid = ``assistant.retrieve.retrieve`` (both + RRF, top 8),
   and hybrid with a council filter (exact scoring of the council's rows plus the BM25 mask);
 * the dense part of the council filter alone (``dense_search`` with the council's sources);
 * with ``--answer``: ``Assistant.ask`` end to end (query embedding replaced by a random vector).
 
-If the Chroma build of a size runs past ``--chroma-budget-s`` it stops adding, says so, and the queries
-run over what was inserted. Writes bench/results/scale.json and scale.png.
+Writes bench/results/scale.json and scale.png.
+
+``--incremental``: *one changed document* per size and backend. The corpus's first document holds
+1/200 of the chunks (500 at 100k); after a full build it is changed three times (new text and vectors
+for all its chunks), each time written as a new build by ``write_build``, and each step is timed: the
+vector store's part (open or copy the collection, upsert, delete, publish, clean-up) and the rest of a
+build (files and BM25 over every chunk). Also the pipeline's other per-build work over every chunk
+(records, lexicon), and dense query latency of the resulting build. Writes
+bench/results/scale_incremental.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import json
 import re
 import shutil
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -72,21 +79,34 @@ def sentence_pool() -> tuple[list[str], list[dict]]:
     return sorted(set(pool)), templates
 
 
-def synthetic_corpus(n: int, pool: list[str], templates: list[dict], seed: int):
-    """``n`` chunks, their documents' lines, and the documents' metadata."""
+def _document_spans(n: int, first_doc_chunks: int | None) -> list[tuple[int, int]]:
+    """(start, end) chunk positions of each synthetic document: 40 chunks each, or a big first one."""
+    first = first_doc_chunks or CHUNKS_PER_DOC
+    spans = [(0, min(n, first))]
+    spans += [(start, min(n, start + CHUNKS_PER_DOC)) for start in range(first, n, CHUNKS_PER_DOC)]
+    return spans
+
+
+def synthetic_corpus(n: int, pool: list[str], templates: list[dict], seed: int, first_doc_chunks: int | None = None,
+                     only_first: bool = False):
+    """``n`` chunks, their documents' lines, and the documents' metadata.
+
+    ``first_doc_chunks``: the first document's size (default 40, like the others). ``only_first``: just
+    that document (to replace it in an existing corpus: a changed document).
+    """
     from assistant.schema import KIND_PARAGRAPH, Chunk
 
     rng = np.random.default_rng(seed)
     councils = sorted({t["council"] for t in templates if t["council"]})
     chunks, doc_lines, documents = [], {}, {}
-    for start in range(0, n, CHUNKS_PER_DOC):
-        number = start // CHUNKS_PER_DOC
+    spans = _document_spans(n, first_doc_chunks)
+    for number, (start, end) in enumerate(spans[:1] if only_first else spans):
         source = f"syn_{number:05d}.txt"
         council = councils[number % len(councils)]
         base = next(t for t in templates if t["council"] == council)
         title = f"{base['title']} (syntetisk {number})"
         lines: list[str] = []
-        for i in range(start, min(n, start + CHUNKS_PER_DOC)):
+        for i in range(start, end):
             k = int(rng.integers(2, 7))
             picked = [pool[j] for j in rng.integers(0, len(pool), k)]
             text_lines = []
@@ -104,9 +124,8 @@ def synthetic_corpus(n: int, pool: list[str], templates: list[dict], seed: int):
                                 line_end=first + len(text_lines) - 1, kind=KIND_PARAGRAPH, text="\n".join(text_lines),
                                 doc_type=base["doc_type"]))
         doc_lines[source] = lines
-        documents[source] = {"hash": f"synthetic-{number}", "title": title, "council": council,
-                             "doc_type": base["doc_type"], "period": "2026", "url": "",
-                             "chunks": min(n, start + CHUNKS_PER_DOC) - start}
+        documents[source] = {"hash": f"synthetic-{number}-{seed}", "title": title, "council": council,
+                             "doc_type": base["doc_type"], "period": "2026", "url": "", "chunks": end - start}
     return chunks, doc_lines, documents, councils
 
 
@@ -116,73 +135,43 @@ def random_unit(n: int, seed: int) -> np.ndarray:
     return vectors
 
 
-def build(settings, chunks, doc_lines, documents, vectors, budget_s: float) -> dict:
-    """Write one build in the real layout; time each part. Returns timings, sizes and the build id."""
-    import bm25s
-
+def write(settings, build_id: str, chunks, doc_lines, documents, vectors, records=None, lexicon=None) -> dict:
+    """One build through the store's own writer (``write_build``); its report of counts and seconds."""
     from assistant.ingest.activities import extract_records
     from assistant.ingest.pipeline import embedding_key
-    from assistant.lang.tokens import tokenize
-    from assistant.store.build import INDEX_FORMAT_VERSION, _collection_name, chroma_client
+    from assistant.schema import Document
+    from assistant.store.build import INDEX_FORMAT_VERSION, write_build
 
-    build_id = f"scale-{len(chunks)}-{time.strftime('%H%M%S')}"
-    build_dir = Path(settings.index_dir) / "builds" / build_id
-    build_dir.mkdir(parents=True)
-    timings: dict[str, float] = {}
-
-    started = time.perf_counter()
-    with open(build_dir / "chunks.jsonl", "w", encoding="utf-8") as handle:
-        for chunk in chunks:
-            row = {**asdict(chunk), "embedding_key": embedding_key("random-unit-vectors", chunk.embed_text)}
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    np.save(build_dir / "vectors.npy", vectors)
-    (build_dir / "docs.json").write_text(json.dumps({s: {"lines": lines} for s, lines in doc_lines.items()},
-                                                    ensure_ascii=False), encoding="utf-8")
-    (build_dir / "records.json").write_text(json.dumps([asdict(r) for r in extract_records(chunks)], ensure_ascii=False),
-                                            encoding="utf-8")
-    timings["files_s"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    corpus_tokens = [tokenize(chunk.embed_text) or ["_"] for chunk in chunks]
-    timings["bm25_tokenize_s"] = time.perf_counter() - started
-    started = time.perf_counter()
-    retriever = bm25s.BM25()
-    retriever.index(corpus_tokens, show_progress=False)
-    retriever.save(str(build_dir / "bm25"), show_progress=False)
-    timings["bm25_index_s"] = time.perf_counter() - started
-    del corpus_tokens, retriever
-
-    started = time.perf_counter()
-    client = chroma_client(settings, build_dir)
-    collection = client.create_collection(_collection_name(settings, build_id), metadata={"hnsw:space": "cosine"})
-    inserted = 0
-    for start in range(0, len(chunks), CHROMA_STEP):
-        if time.perf_counter() - started > budget_s:
-            break
-        part = chunks[start:start + CHROMA_STEP]
-        collection.add(ids=[c.chunk_id for c in part], embeddings=vectors[start:start + CHROMA_STEP].tolist(),
-                       documents=[c.text for c in part], metadatas=[c.to_metadata() for c in part])
-        inserted += len(part)
-    timings["chroma_add_s"] = time.perf_counter() - started
-    del collection, client
-    gc.collect()
-
+    docs = [Document(path=Path(source), source=source, lines=lines) for source, lines in doc_lines.items()]
+    keys = [embedding_key("random-unit-vectors", chunk.embed_text) for chunk in chunks]
     manifest = {"format_version": INDEX_FORMAT_VERSION, "model_id": "random-unit-vectors", "catalog_hash": "",
-                "vector_store": settings.vector_store, "input_hashes": {}, "build_id": build_id,
-                "built_at": time.strftime("%Y-%m-%d %H:%M:%S"), "chunk_count": len(chunks),
+                "input_hashes": {}, "built_at": time.strftime("%Y-%m-%d %H:%M:%S"), "chunk_count": len(chunks),
                 "chunks_by_kind": {"paragraph": len(chunks)}, "skipped": [], "documents": documents}
-    (build_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-    (Path(settings.index_dir) / "CURRENT").write_text(build_id, encoding="utf-8")
+    return write_build(settings, build_id, docs, chunks, keys, vectors, manifest,
+                       records=extract_records(chunks) if records is None else records,
+                       lexicon={} if lexicon is None else lexicon)
 
-    sizes = {"chroma_mb": common.dir_size(build_dir / "chroma") / 1e6, "bm25_mb": common.dir_size(build_dir / "bm25") / 1e6,
+
+def build(settings, chunks, doc_lines, documents, vectors) -> dict:
+    """Write one build with ``write_build``; its step timings, sizes on disk and the build id."""
+    build_id = f"scale-{len(chunks)}-{time.strftime('%H%M%S')}"
+    written = write(settings, build_id, chunks, doc_lines, documents, vectors)
+    steps = written["timings_s"]
+    timings = {"files_s": steps["files_s"], "bm25_tokenize_s": steps["bm25_tokenize_s"],
+               "bm25_index_s": steps["bm25_index_s"], "chroma_add_s": steps["vector_open_s"] + steps["vector_upsert_s"],
+               "publish_s": steps["publish_s"] + steps["vector_gc_s"]}
+    build_dir = Path(settings.index_dir) / "builds" / build_id
+    chroma_dir = Path(settings.index_dir) / "chroma"
+    sizes = {"chroma_mb": common.dir_size(chroma_dir) / 1e6 if chroma_dir.exists() else 0.0,
+             "bm25_mb": common.dir_size(build_dir / "bm25") / 1e6,
              "vectors_mb": (build_dir / "vectors.npy").stat().st_size / 1e6,
              "chunks_jsonl_mb": (build_dir / "chunks.jsonl").stat().st_size / 1e6,
              "docs_json_mb": (build_dir / "docs.json").stat().st_size / 1e6}
-    sizes["total_mb"] = common.dir_size(build_dir) / 1e6
+    sizes["total_mb"] = common.dir_size(Path(settings.index_dir)) / 1e6
     timings["total_s"] = sum(timings.values())
     return {"build_id": build_id, "timings_s": {k: round(v, 2) for k, v in timings.items()},
-            "size_mb": {k: round(v, 1) for k, v in sizes.items()}, "chroma_inserted": inserted,
-            "chroma_partial": inserted < len(chunks)}
+            "size_mb": {k: round(v, 1) for k, v in sizes.items()}, "chroma_inserted": written["upserted"],
+            "store_steps_s": steps}
 
 
 class RandomQueryEmbedder:
@@ -215,6 +204,7 @@ def measure(settings, questions: list[str], councils: list[str], answer: bool) -
     from assistant.lang.tokens import tokenize
     from assistant.retrieve.hybrid import abbreviations, retrieve
     from assistant.store.loaded import load_index
+    from assistant.store.vectors import ExactVectorStore
 
     started = time.perf_counter()
     index = load_index(settings)
@@ -223,8 +213,9 @@ def measure(settings, questions: list[str], councils: list[str], answer: bool) -
     abbrev = abbreviations(index)
     abbrev_s = time.perf_counter() - started
     started = time.perf_counter()
-    index.collection  # noqa: B018 (open the Chroma collection once, outside the per-query timing)
+    index.store  # noqa: B018 (open the vector store once, outside the per-query timing)
     open_s = time.perf_counter() - started
+    exact_store = ExactVectorStore(index.vector_ids, index.vectors)  # the "exact" backend over the same build
 
     qvecs = random_unit(len(questions), seed=99)
     items = list(zip(questions, qvecs))
@@ -234,11 +225,10 @@ def measure(settings, questions: list[str], councils: list[str], answer: bool) -
         index.dense_search(item[1], k_dense)
 
     def dense_exact(item):
-        index._exact_search(item[1], k_dense)
+        return [index.by_vector_id[vid] for vid, _ in exact_store.query(item[1], k_dense)]
 
     def dense_chroma(item):
-        result = index.collection.query(query_embeddings=[item[1].tolist()], n_results=k_dense, include=["distances"])
-        return [index.by_id[chunk_id] for chunk_id in result["ids"][0] if chunk_id in index.by_id]
+        return [index.by_vector_id[vid] for vid, _ in index.store.query(item[1], k_dense) if vid in index.by_vector_id]
 
     def bm25(item):
         scores = index.bm25_scores(tokenize(expand_query(item[0], abbrev)))
@@ -280,31 +270,31 @@ def measure(settings, questions: list[str], councils: list[str], answer: bool) -
            "bm25_matrix_mb": round(bm25_bytes / 1e6, 1) if bm25_bytes else None, "process_rss_mb": common.rss_mb(),
            "filter_council": council,
            "answer_first_call_s": None if first_s is None else round(first_s, 2)}
-    index = None  # noqa: F841 (let go of this size before the next)
-    try:  # let go of this size's Chroma system (PersistentClient keeps one per path)
-        from chromadb.api.client import SharedSystemClient
-
-        SharedSystemClient.clear_system_cache()
-    except Exception:
-        pass
+    index.store.close()  # let go of this size's Chroma system before the next
+    index = None  # noqa: F841
     gc.collect()
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--chroma-budget-s", type=float, default=420.0,
-                        help="stop adding to Chroma after this many seconds per size (default 420)")
+    parser.add_argument("--sizes", default=None, help="chunk counts (default 1000,10000,100000; "
+                        "with --incremental 10000,100000)")
+    parser.add_argument("--incremental", action="store_true",
+                        help="time one changed document per size and backend (writes scale_incremental.json)")
+    parser.add_argument("--backends", default="exact,chroma", help="with --incremental: the vector stores to time")
+    parser.add_argument("--updates", type=int, default=3, help="with --incremental: changes of the document per size")
     parser.add_argument("--limit", type=int, default=None, help="only the first N eval questions as queries")
     parser.add_argument("--answer", action="store_true", help="also time Assistant.ask end to end at each size")
     parser.add_argument("--keep", action="store_true", help="keep the synthetic builds (default: delete after)")
     parser.add_argument("--no-plot", action="store_true")
     args = parser.parse_args(argv)
     info = common.machine_info()
+    if args.incremental:
+        return incremental(args, info)
     from assistant.settings import Settings
 
-    sizes = [int(x) for x in args.sizes.split(",")]
+    sizes = [int(x) for x in (args.sizes or "1000,10000,100000").split(",")]
     questions = common.load_questions(args.limit)
     pool, templates = sentence_pool()
     print(f"sentence pool: {len(pool)} sentences from the corpus; {len(questions)} query questions; "
@@ -319,10 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings(corpus_dir=base / "unused-corpus", index_dir=base / f"index-{n}")
         shutil.rmtree(settings.index_dir, ignore_errors=True)
         print(f"\n[{n} chunks] generated in {gen_s:.1f} s; building …", flush=True)
-        built = build(settings, chunks, doc_lines, documents, vectors, args.chroma_budget_s)
-        if built["chroma_partial"]:
-            print(f"  Chroma build stopped at the budget: {built['chroma_inserted']} of {n} inserted in "
-                  f"{built['timings_s']['chroma_add_s']:.0f} s")
+        built = build(settings, chunks, doc_lines, documents, vectors)
         del chunks, doc_lines, vectors
         gc.collect()
         print(f"  built in {built['timings_s']['total_s']:.1f} s; measuring queries …", flush=True)
@@ -340,21 +327,145 @@ def main(argv: list[str] | None = None) -> int:
     headers = ["query path (ms)"] + [f"{n:,} {q}" for n in per_size for q in ("p50", "p95")]
     print(common.table(headers, rows, "Retrieval latency (ms) by corpus size — random unit vectors, eval questions as text"))
     print(common.table(
-        ["chunks", "chroma add s", "bm25 tokenize s", "bm25 index s", "files s", "load_index s", "abbrev map s",
-         "chroma MB", "bm25 MB", "vectors MB", "chunks.jsonl MB", "total MB", "partial"],
+        ["chunks", "chroma add s", "bm25 tokenize s", "bm25 index s", "files s", "load_index s", "open store s",
+         "abbrev map s", "chroma MB", "bm25 MB", "vectors MB", "chunks.jsonl MB", "total MB"],
         [[n, r["timings_s"]["chroma_add_s"], r["timings_s"]["bm25_tokenize_s"], r["timings_s"]["bm25_index_s"],
-          r["timings_s"]["files_s"], r["load_index_s"], r["abbreviation_map_first_query_s"], r["size_mb"]["chroma_mb"],
-          r["size_mb"]["bm25_mb"], r["size_mb"]["vectors_mb"], r["size_mb"]["chunks_jsonl_mb"], r["size_mb"]["total_mb"],
-          f"{r['chroma_inserted']}/{n}" if r["chroma_partial"] else "no"] for n, r in per_size.items()],
+          r["timings_s"]["files_s"], r["load_index_s"], r["open_collection_s"], r["abbreviation_map_first_query_s"],
+          r["size_mb"]["chroma_mb"], r["size_mb"]["bm25_mb"], r["size_mb"]["vectors_mb"], r["size_mb"]["chunks_jsonl_mb"],
+          r["size_mb"]["total_mb"]] for n, r in per_size.items()],
         "Build time (s) and size on disk (MB)"))
 
     largest = per_size[max(per_size)]
     png = None if args.no_plot else plot(per_size, modes)
     common.write_result("scale", {
         "vectors": "random unit vectors (384-d) for stored chunks and queries; texts recombine corpus sentences",
-        "chunks_per_document": CHUNKS_PER_DOC, "queries": len(questions), "chroma_budget_s": args.chroma_budget_s,
+        "chunks_per_document": CHUNKS_PER_DOC, "queries": len(questions), "vector_store": "chroma",
         "sizes": per_size, "plot": png,
         "targets_met": {f"hybrid_p50_le_100ms_at_{max(per_size)}": largest["latency_ms"]["hybrid"]["p50"] <= 100},
+    }, info)
+    return 0
+
+
+# ------------------------------------------------------------------ one changed document
+STORE_STEPS = ("vector_open_s", "vector_upsert_s", "vector_delete_s", "publish_s", "vector_gc_s")
+
+
+def _dense_latency(settings, seed: int, queries: int = 100) -> dict:
+    """load_index, opening the store, and unfiltered ``dense_search`` p50/p95 (30 candidates) of the published build."""
+    from assistant.store.loaded import load_index
+
+    started = time.perf_counter()
+    index = load_index(settings)
+    load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    index.store  # noqa: B018
+    open_s = time.perf_counter() - started
+    vectors = random_unit(queries, seed=seed)
+    timed(lambda v: index.dense_search(v, settings.dense_candidates), vectors[:5])
+    latency = common.summarize(timed(lambda v: index.dense_search(v, settings.dense_candidates), vectors))
+    recall = near = None
+    if settings.vector_store != "exact":  # HNSW against the exact answer over the same build
+        from assistant.store.vectors import exact_top_k
+
+        found = [len({p for p, _ in index.dense_search(v, 30)} & {p for p, _ in exact_top_k(index.vectors, v, 30)}) / 30
+                 for v in vectors]
+        recall = round(float(np.mean(found)), 4)
+        # queries close to one stored vector (cosine ≈ 0.7), as a question is to its passage: is it the top hit?
+        rng = np.random.default_rng(seed)
+        targets = rng.integers(0, len(index.vectors), queries)
+        noisy = index.vectors[targets] + random_unit(queries, seed=seed + 1)
+        noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+        near = round(float(np.mean([index.dense_search(q, 30)[0][0] == t for q, t in zip(noisy, targets)])), 4)
+    index.store.close()
+    return {"load_index_s": round(load_s, 2), "open_store_s": round(open_s, 3), "dense_ms": latency,
+            "recall_at_30_vs_exact_random_queries": recall, "top1_found_for_near_queries": near}
+
+
+def incremental(args, info) -> int:
+    """Full build, then ``--updates`` changes of one document (1/200 of the chunks), per size and backend."""
+    from assistant.ingest.activities import extract_records
+    from assistant.ingest.lexicon import build_lexicon
+    from assistant.settings import Settings
+
+    sizes = [int(x) for x in (args.sizes or "10000,100000").split(",")]
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    pool, templates = sentence_pool()
+    base = common.work_dir("scale-incremental")
+    per_size: dict = {}
+    for n in sizes:
+        doc_chunks = max(1, n // 200)
+        chunks, doc_lines, documents, _ = synthetic_corpus(n, pool, templates, seed=n, first_doc_chunks=doc_chunks)
+        vectors = random_unit(n, seed=n + 1)
+        started = time.perf_counter()
+        records = extract_records(chunks)
+        records_s = time.perf_counter() - started
+        started = time.perf_counter()
+        build_lexicon(chunks)
+        lexicon_s = time.perf_counter() - started
+        versions = []  # (chunks, doc_lines, documents, vectors) of each change of the first document
+        for version in range(1, args.updates + 1):
+            new_chunks, new_lines, new_docs, _ = synthetic_corpus(n, pool, templates, seed=n * 10 + version,
+                                                                  first_doc_chunks=doc_chunks, only_first=True)
+            versions.append((new_chunks + chunks[doc_chunks:], {**doc_lines, **new_lines}, {**documents, **new_docs},
+                             np.concatenate([random_unit(doc_chunks, seed=n * 10 + version), vectors[doc_chunks:]])))
+        per_size[n] = {"chunks": n, "changed_document_chunks": doc_chunks, "documents": len(documents),
+                       "pipeline_per_build_s": {"extract_records": round(records_s, 2), "build_lexicon": round(lexicon_s, 2)},
+                       "backends": {}}
+        print(f"\n[{n} chunks; the changed document has {doc_chunks}] records {records_s:.1f} s, lexicon "
+              f"{lexicon_s:.1f} s per build (pipeline work outside the store)", flush=True)
+        for backend in backends:
+            settings = Settings(corpus_dir=base / "unused-corpus", index_dir=base / f"index-{n}-{backend}",
+                                vector_store=backend)
+            shutil.rmtree(settings.index_dir, ignore_errors=True)
+            steps = []
+            full = write(settings, "b0-full", chunks, doc_lines, documents, vectors, records=records)
+            steps.append({"build": "full", **full})
+            print(f"  {backend}: full build {full['timings_s']['total_s']:.1f} s "
+                  f"(store {sum(full['timings_s'][k] for k in STORE_STEPS):.1f} s, {full['upserted']} upserted)", flush=True)
+            for version, (v_chunks, v_lines, v_docs, v_vectors) in enumerate(versions, start=1):
+                written = write(settings, f"b{version}-changed", v_chunks, v_lines, v_docs, v_vectors, records=records)
+                steps.append({"build": f"change {version}", **written})
+                store_s = sum(written["timings_s"][k] for k in STORE_STEPS)
+                print(f"  {backend}: change {version}: store update {store_s:.2f} s ({written['vector_collection']}: "
+                      f"{written['upserted']} upserted, {written['deleted']} deleted); whole write_build "
+                      f"{written['timings_s']['total_s']:.1f} s", flush=True)
+            for step in steps:
+                step["store_update_s"] = round(sum(step["timings_s"][k] for k in STORE_STEPS), 3)
+            queries = _dense_latency(settings, seed=n + 5)
+            disk = {"builds_mb": round(common.dir_size(Path(settings.index_dir) / "builds") / 1e6, 1),
+                    "chroma_mb": round(common.dir_size(Path(settings.index_dir) / "chroma") / 1e6, 1)
+                    if (Path(settings.index_dir) / "chroma").exists() else 0.0}
+            changes = [step["store_update_s"] for step in steps[1:]]
+            per_size[n]["backends"][backend] = {
+                "steps": steps, "after_last_change": queries, "disk_after": disk,
+                "store_update_s_max": max(changes) if changes else None,
+                "store_update_s_steady": changes[-1] if changes else None,
+            }
+            print(f"  {backend}: dense_search p50 {queries['dense_ms']['p50']} ms (p95 {queries['dense_ms']['p95']}); "
+                  f"load_index {queries['load_index_s']} s, open store {queries['open_store_s']} s", flush=True)
+            if not args.keep:
+                shutil.rmtree(settings.index_dir, ignore_errors=True)
+        del chunks, doc_lines, vectors, versions
+        gc.collect()
+
+    rows = []
+    for n, size in per_size.items():
+        for backend, result in size["backends"].items():
+            for step in result["steps"]:
+                t = step["timings_s"]
+                rows.append([n, backend, step["build"], step["vector_collection"], step["upserted"], step["deleted"],
+                             step["store_update_s"], t["bm25_tokenize_s"] + t["bm25_index_s"], t["files_s"], t["total_s"]])
+    print(common.table(["chunks", "backend", "build", "collection", "upserted", "deleted", "store update s",
+                        "bm25 s", "files s", "write_build s"], rows,
+                       "One changed document (1/200 of the chunks): seconds per build"))
+    largest = max(per_size)
+    targets = {f"store_update_le_10s_at_{largest}_{b}": r["store_update_s_max"] is not None and r["store_update_s_max"] <= 10
+               for b, r in per_size[largest]["backends"].items()}
+    common.write_result("scale_incremental", {
+        "vectors": "random unit vectors (384-d); texts recombine corpus sentences",
+        "scenario": "full build, then the first document (1/200 of the chunks) gets new text and vectors, "
+                    f"{args.updates} times; each build written by assistant.store.build.write_build",
+        "store_update_steps": list(STORE_STEPS), "sizes": per_size, "targets_met": targets,
     }, info)
     return 0
 
@@ -380,7 +491,7 @@ def plot(per_size: dict, modes: list[str]) -> str:
     left.set_title("Retrieval latency vs corpus size")
     left.grid(True, alpha=0.3, which="both")
     left.legend(fontsize=7, loc="upper left")
-    for key, label in (("chroma_add_s", "Chroma add (HNSW)"), ("bm25_tokenize_s", "BM25 tokenize"),
+    for key, label in (("chroma_add_s", "Chroma insert (HNSW)"), ("bm25_tokenize_s", "BM25 tokenize"),
                        ("bm25_index_s", "BM25 index"), ("files_s", "chunks/docs/records files")):
         right.plot(sizes, [per_size[n]["timings_s"][key] for n in sizes], marker="o", label=label)
     right.plot(sizes, [per_size[n]["load_index_s"] for n in sizes], marker="s", linestyle="--", label="load_index (per process)")

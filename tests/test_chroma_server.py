@@ -1,10 +1,11 @@
-"""The Chroma server path: ``vector_store="http"`` against a real ``chroma run`` on loopback.
+"""The Chroma server path: ``vector_store="chroma-http"`` against a real ``chroma run`` on loopback.
 
 Starts the ``chroma`` CLI that ships with the chromadb package (offline, telemetry off) on a free port
 with its data in a temporary folder, builds an index of two small corpus documents through
-``assistant.index.ingest`` with the vectors on the server, answers a question through
-``Assistant.ask``, checks that rebuilds drop the server collections of pruned builds, and stops the
-server.
+``assistant.ingest.pipeline.ingest`` with the vectors on the server, answers a question through
+``Assistant.ask`` (its dense search goes to the server), checks that a changed document updates the one
+server collection in place (ids no remaining build uses are deleted after publishing), that rebuilds
+start new collections and drop the ones no build uses, and stops the server.
 """
 
 from __future__ import annotations
@@ -101,22 +102,23 @@ def test_ingest_and_ask_through_a_chroma_server(chroma_server, model_ready, tmp_
     catalog["documents"] = {k: v for k, v in catalog.get("documents", {}).items() if k in (NATIONAL_PLAN, SECOND_DOC)}
     (corpus / "catalog.json").write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")
 
-    # exact_search_max_chunks=0: every dense search goes to the server (as it would for a large index)
-    settings = Settings(vector_store="http", chroma_host=host, chroma_port=port, corpus_dir=corpus,
-                        index_dir=tmp_path / "index", exact_search_max_chunks=0)
+    # every unfiltered dense search goes to the server
+    settings = Settings(vector_store="chroma-http", chroma_host=host, chroma_port=port, corpus_dir=corpus,
+                        index_dir=tmp_path / "index")
     report = ingest(settings)
     assert report.documents == 2 and report.chunks > 0 and not report.skipped
 
     build = current_build_dir(settings)
     assert build is not None
-    assert not (build / "chroma").exists(), "vectors must live on the server, not in an embedded store"
+    assert not (build / "chroma").exists() and not (tmp_path / "index" / "chroma").exists(), \
+        "vectors must live on the server, not in an embedded store"
     index = load_index(settings)
-    assert index.collection.count() == report.chunks
-    assert index.collection.name in _server_collections(host, port)
+    assert index.store.count() == report.chunks
+    assert index.store.collection_name in _server_collections(host, port)
 
     assistant = Assistant(settings)
     answer = assistant.ask("Vem ansvarar för VFU?")
-    assert assistant.index._collection is not None, "the answer's dense search must have gone through the server"
+    assert assistant.index._store is not None, "the answer's dense search must have gone through the server"
     assert not answer.abstained and not answer.invalid, answer.answer
     assert "Rådet" in answer.answer
     assert answer.citations and all(c.source in (NATIONAL_PLAN, SECOND_DOC) for c in answer.citations)
@@ -124,11 +126,28 @@ def test_ingest_and_ask_through_a_chroma_server(chroma_server, model_ready, tmp_
 
     assert ingest(settings).unchanged  # nothing changed: nothing rebuilt, nothing sent to the server
 
-    # Rebuilds publish new collections; pruned builds lose theirs on the server too.
-    first = index.collection.name
+    # A changed document: the same collection, updated in place; ids are deleted only once no kept build uses them.
+    first = index.store.collection_name
+    path = corpus / SECOND_DOC
+    original = path.read_text(encoding="utf-8")
+    builds = []
+    for version in (1, 2, 3):
+        path.write_text(original + f"\n\nRådet följer upp arbetet i version {version}.\n", encoding="utf-8")
+        changed = ingest(settings)
+        assert changed.changed == [SECOND_DOC]
+        builds.append(load_index(settings))
+        assert builds[-1].store.collection_name == first
+        updates = builds[-1].manifest["vector_updates"]
+        assert 0 < updates["upserted"] < changed.chunks and not updates["new_generation"]
+    current, previous = builds[-1], builds[-2]
+    assert current.store.ids() == set(current.vector_ids) | set(previous.vector_ids)
+    assert current.manifest["vector_updates"]["deleted"] > 0  # version 1's own ids went after publishing
+    assert {p for p, _ in previous.dense_search(previous.vectors[0], 5)} <= set(range(len(previous.chunks)))
+
+    # Rebuilds start new collections; a collection that no remaining build uses is dropped on the server.
     ingest(settings, rebuild=True)
     ingest(settings, rebuild=True)
     collections = _server_collections(host, port)
     assert first not in collections
-    assert load_index(settings).collection.name in collections
+    assert load_index(settings).store.collection_name in collections
     assert len(collections) == 2  # the current build and the one kept for processes still answering from it

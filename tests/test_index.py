@@ -11,12 +11,13 @@ import pytest
 
 from assistant.embedding import get_embedder
 from assistant.ingest.pipeline import ingest
+from assistant.ingest.units import split_units
 from assistant.lang.tokens import tokenize
 from assistant.settings import Settings
-from assistant.store import build as index_module
 from assistant.store.build import current_build_dir, ingest_lock
 from assistant.store.errors import IndexDamaged, IndexNotFound, IngestBusy
 from assistant.store.loaded import load_index
+from assistant.store.vectors import ChromaVectorStore, ExactVectorStore
 
 PROJECT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 SMALL_DOCS = ("000_a136ead4faa7fb25.txt", "004_6fc778f79882cfcd.txt")
@@ -88,13 +89,16 @@ def test_added_changed_and_removed_documents(small_settings, embedder):
     added = ingest(small_settings, embedder=counting)
     new_chunks = [c for c in load_index(small_settings).chunks if c.source == "ny_plan.md"]
     assert added.added == ["ny_plan.md"] and new_chunks
-    assert counting.passages == len(new_chunks), "only the new document is embedded"
+    assert added.embedded == len(new_chunks), "only the new document is embedded"
+    new_units = [u for c in new_chunks for u in split_units(c)]
+    assert added.units_embedded == len(new_units) and counting.passages == len(new_chunks) + len(new_units)
 
     (corpus / "ny_plan.md").write_text(NEW_DOC.replace("Q2 2027", "Q3 2027"), encoding="utf-8")
     counting.passages = 0
     changed = ingest(small_settings, embedder=counting)
     assert changed.changed == ["ny_plan.md"]
-    assert 0 < counting.passages <= len(new_chunks)
+    assert 0 < changed.embedded <= len(new_chunks) and 0 < changed.units_embedded < len(new_units)
+    assert counting.passages == changed.embedded + changed.units_embedded
 
     (corpus / SMALL_DOCS[1]).unlink()
     removed = ingest(small_settings, embedder=counting)
@@ -122,7 +126,7 @@ def test_interrupted_build_leaves_previous_index_usable(small_settings, embedder
     def crash(*args, **kwargs):
         raise KeyboardInterrupt("simulated crash while writing the vector store")
 
-    monkeypatch.setattr(index_module, "chroma_client", crash)
+    monkeypatch.setattr(ChromaVectorStore, "upsert", crash)
     with pytest.raises(KeyboardInterrupt):
         ingest(small_settings, embedder=embedder)
     monkeypatch.undo()
@@ -186,14 +190,16 @@ def test_bad_files_are_skipped_with_reason(small_settings, embedder):
 
 
 def test_exact_dense_search_agrees_with_chroma(small_settings, embedder):
-    """Small indexes are scored exactly; the Chroma HNSW path (large indexes) must rank the same."""
+    """The opt-in exact backend and the default Chroma HNSW index rank the same (over one build)."""
     ingest(small_settings, embedder=embedder)
-    exact = load_index(small_settings)
-    via_chroma = load_index(small_settings.model_copy(update={"exact_search_max_chunks": 0}))
+    via_chroma = load_index(small_settings)
+    exact = load_index(small_settings.model_copy(update={"vector_store": "exact"}))
     for question in ("Vem ansvarar för VFU?", "När följs aktiviteterna upp?", "handledarutbildning i regionerna"):
         vector = embedder.embed_query(question)
         a, b = exact.dense_search(vector, 5), via_chroma.dense_search(vector, 5)
         assert [p for p, _ in a] == [p for p, _ in b], question
         np.testing.assert_allclose([s for _, s in a], [s for _, s in b], atol=1e-4)
-        assert exact._collection is None  # Chroma is not even opened for a small index
+    assert isinstance(exact.store, ExactVectorStore)  # the exact backend never opens Chroma
+    assert isinstance(via_chroma.store, ChromaVectorStore)
     assert exact.dense_search(vector, 500)[-1][0] in range(len(exact.chunks))  # k beyond the size: all rows
+    assert len(via_chroma.dense_search(vector, 500)) == len(via_chroma.chunks)

@@ -109,7 +109,7 @@ def test_ingest_that_finds_nothing_keeps_the_previous_index(small_settings):
 
 def _ingest_subprocess(settings: Settings) -> subprocess.Popen:
     env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir), "ASSISTANT_INDEX_DIR": str(settings.index_dir)}
-    code = "from assistant.index import ingest; from assistant.settings import Settings; ingest(Settings(), rebuild=True)"
+    code = "from assistant.ingest.pipeline import ingest; from assistant.settings import Settings; ingest(Settings(), rebuild=True)"
     return subprocess.Popen([sys.executable, "-c", code], env=env, cwd=PROJECT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

@@ -76,6 +76,11 @@ class Composer:
         self.idf = index_idf(index)
         self.known_councils = sorted({meta.get("council", "") for meta in index.documents().values() if meta.get("council")})
         self.exclude_chunks: set[str] = set()  # activity rows already found to lack the asked-for field
+        self.used_records: list[ActivityRecord] = []  # the records the last answer was made from
+        # why the last compose() abstained: "weak_evidence", "unknown_terms", "missing_field", "no_match"
+        self.reason = ""
+        # cosine of each evidence unit with the question, by (chunk id, quote); set by the engine per question
+        self.unit_dense: dict[tuple[str, str], float] = {}
 
     # -- activity records ------------------------------------------------
     def matching_records(self, terms: Terms, councils: list[str], hits: list[Hit]) -> list[tuple[float, ActivityRecord]]:
@@ -166,6 +171,10 @@ class Composer:
                     continue
                 score = 0.75 * coverage(terms, sentence.shown, self.idf) + 0.25 * coverage(terms, f"{sentence.shown} {context}", self.idf)
                 score += 0.1 * max(0.0, hit.dense - 0.75) / 0.25 + 0.05 / (1 + rank)
+                unit_cos = self.unit_dense.get((hit.chunk.chunk_id, sentence.quote))
+                if unit_cos is not None:  # the sentence's own meaning, beyond its words
+                    floor = self.settings.evidence_dense_floor
+                    score += self.settings.sentence_weight_dense * max(0.0, unit_cos - floor) / (1.0 - floor)
                 candidates.append((score, hit, sentence))
         candidates.sort(key=lambda item: item[0], reverse=True)
         chosen, seen = [], set()
@@ -227,9 +236,12 @@ class Composer:
         terms = topic_terms(query, self.index, councils, language)
         cite = CitationBuilder(self.index, self.settings.max_citations)
         refusal = (REFUSAL[language], [], True)
+        self.used_records, self.reason = [], ""
         if not hits or unknown_share(terms, self.idf, language) > self.settings.max_unknown_share:
+            self.reason = "unknown_terms"
             return refusal
         if hits[0].dense < self.settings.min_evidence_score and hits[0].lexical == 0:
+            self.reason = "weak_evidence"
             return refusal
 
         groups: list[str | None] = list(councils) if (cross and len(councils) > 1) else [None]
@@ -243,6 +255,7 @@ class Composer:
             if best_sentence and best_sentence[0][0] >= records[0][0] + PROSE_MARGIN:
                 records = []
         if records:
+            self.used_records = [record for _, record in records]
             for _, record in records:
                 line, found = self.record_line(record, intent, query, language, cite)
                 if line:
@@ -261,7 +274,9 @@ class Composer:
                                              limit=1 if council else 2)
         if not lines:
             if missing:
+                self.reason = "missing_field"
                 return "\n".join(missing), cite.items, True
+            self.reason, self.used_records = "no_match", []
             return refusal
         lines += [line for line in missing if "[" in line]
         if language == "en":

@@ -5,12 +5,28 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.answer.question import GENERIC_WORDS, INTENT_VERBS, QUESTION_WORDS
+from assistant.ingest.units import Unit, split_units, strip_bullet
+from assistant.lang.frequency import swedish_zipf
 from assistant.lang.glossary import glossary
-from assistant.lang.patterns import WHEN
+from assistant.lang.patterns import (
+    ASKS_COUNT,
+    ASKS_DAY,
+    ASKS_DURATION,
+    ASKS_EMAIL,
+    ASKS_NAME,
+    ASKS_PHONE,
+    ASKS_TIME,
+    ASKS_YEAR,
+    DAY_OF_MONTH,
+    DURATION,
+    EMAIL,
+    NUMBER,
+    PHONE,
+    compile_ci,
+)
 from assistant.lang.tokens import content_words, stem, token_set, tokenize, words
 from assistant.lang.words import word_list
 from assistant.retrieve.hybrid import abbreviations
@@ -25,6 +41,8 @@ TIME_EXPRESSION = re.compile(
 )
 
 Terms = list[frozenset[str]]
+#: Words at least this common in Swedish (Zipf scale) that the documents never use are no topic words.
+COMMON_WORD_ZIPF = 5.2
 
 
 def index_idf(index: LoadedIndex) -> dict[str, float]:
@@ -128,6 +146,8 @@ def topic_terms(query: str, index: LoadedIndex, councils: list[str], language: s
         token = stem(word)
         if token in skip or (language == "en" and token not in idf) or _has_same_word(token, skip, skip_sorted):
             continue
+        if language == "sv" and token not in idf and not _related(token, idf) and swedish_zipf(word) >= COMMON_WORD_ZIPF:
+            continue  # a very common word the documents never use ("kom", "gjorde") says nothing about the topic
         alternatives = {token}
         if token not in idf and not _related(token, idf):
             head = _known_modifier(word, idf)  # "tandvårdsrelaterade" → "tandvård"
@@ -233,44 +253,19 @@ def record_text(record: ActivityRecord) -> str:
                      record.owner, " ".join(record.contacts)])
 
 
-@dataclass
-class Sentence:
-    """A candidate answer sentence: what to show and the verbatim text to quote."""
-
-    shown: str
-    quote: str
+# A sentence is an evidence unit (see :mod:`assistant.ingest.units`).
+Sentence = Unit
 
 
-_BULLET_MARK = re.compile(r"^\s*[•●▪◦*–-]+\s*")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9•–-])")
-
-
-def strip_bullet(text: str) -> str:
-    return _BULLET_MARK.sub("", text)
-
-
-def sentences(chunk: Chunk) -> list[Sentence]:
+def sentences(chunk: Chunk) -> list[Unit]:
     """Sentences and list items of a chunk; activity rows give one sentence per field value.
 
     Computed once per chunk object (kept on it): the composer reads the same top chunks for many questions.
     """
     cached = chunk.__dict__.get("_sentences")
     if cached is None:
-        cached = chunk.__dict__["_sentences"] = _split_sentences(chunk)
+        cached = chunk.__dict__["_sentences"] = split_units(chunk)
     return cached
-
-
-def _split_sentences(chunk: Chunk) -> list[Sentence]:
-    if chunk.fields:
-        return [Sentence(f"{label}: {value}", value) for label, value in chunk.fields.items()
-                if value and len(value) > 3 and label != "Rubrik"]
-    out = []
-    for line in chunk.text.split("\n"):
-        for part in _SENTENCE_END.split(line):
-            part = part.strip()
-            if len(part) > 3:
-                out.append(Sentence(strip_bullet(part), part))
-    return out
 
 
 def time_expression_phrase(text: str, before: int = 6, after: int = 3) -> str:
@@ -283,17 +278,21 @@ def time_expression_phrase(text: str, before: int = 6, after: int = 3) -> str:
     return " ".join(head + [match.group(0)] + tail).strip()
 
 
-_ASKS_NAME = re.compile(r"\bvem är\b|\bvad heter\b|\bvilka personer\b|\bwho is\b|\bwhat is the name\b", re.IGNORECASE)
-_ASKS_YEAR = re.compile(r"\bvilket år\b|\bwhich year\b|\bwhat year\b", re.IGNORECASE)
-_ASKS_TIME = re.compile(rf"{WHEN}|\bwhen\b|\bvilket datum\b|\bwhat date\b", re.IGNORECASE)
+_ASKS = [(kind, compile_ci(pattern)) for kind, pattern in (
+    ("email", ASKS_EMAIL), ("phone", ASKS_PHONE), ("year", ASKS_YEAR), ("day", ASKS_DAY), ("duration", ASKS_DURATION),
+    ("time", ASKS_TIME), ("count", ASKS_COUNT), ("name", ASKS_NAME))]
+#: What a text must contain for each asked kind that is checked by one pattern.
+_ANSWER_PATTERNS = {"email": compile_ci(EMAIL), "phone": compile_ci(PHONE), "duration": compile_ci(DURATION)}
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_DAY = compile_ci(DAY_OF_MONTH)
+_NUMBER = compile_ci(NUMBER)
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÅÄÖ][\wåäöÅÄÖ-]+")
 
 
 @lru_cache(maxsize=1024)
-def _asks_for(question: str) -> str:
-    """The kind of fact a question asks for: "year", "time", "name" or "" (cached per question)."""
-    for kind, pattern in (("year", _ASKS_YEAR), ("time", _ASKS_TIME), ("name", _ASKS_NAME)):
+def asks_for(question: str) -> str:
+    """The kind of fact a question asks for: "year", "day", "time", "count", "name" or "" (cached)."""
+    for kind, pattern in _ASKS:
         if pattern.search(question):
             return kind
     return ""
@@ -302,13 +301,21 @@ def _asks_for(question: str) -> str:
 def adds_expected_information(question: str, sentence: str) -> bool:
     """Whether a sentence gives the kind of fact the question asks for, beyond what the question says.
 
-    "Vem är …"/"Vad heter …" needs a name, "Vilket år …" a year, "När …" a time expression — each one
+    "Vem är …"/"Vad heter …" needs a name, "Vilket år …" a year, "Vilken dag …" a day of a month, "Hur
+    många …" a number, "När …" a time expression — each one
     that the question does not already contain. Other questions pass.
     """
-    asks = _asks_for(question)
+    asks = asks_for(question)
     if asks == "year":
         return any(year not in question for year in _YEAR.findall(sentence))
     lowered_question = question.lower()
+    if asks in _ANSWER_PATTERNS:
+        return any(m.group(0).lower() not in lowered_question for m in _ANSWER_PATTERNS[asks].finditer(sentence))
+    if asks == "day":
+        return any(m.group(0).lower() not in lowered_question for m in _DAY.finditer(sentence))
+    if asks == "count":
+        return any(m.group(0).lower() not in lowered_question for m in _NUMBER.finditer(sentence)
+                   if not _YEAR.fullmatch(m.group(0)))
     if asks == "time":
         return any(m.group(0).lower() not in lowered_question for m in TIME_EXPRESSION.finditer(sentence))
     if asks == "name":

@@ -54,7 +54,7 @@ def classify_intent(question: str) -> str:
 
 
 def asks_for_date(question: str) -> bool:
-    return bool(re.search(rf"{WHEN}|\bwhen\b|datum|date|vilket kvartal|which quarter", question.lower()))
+    return bool(re.search(rf"{WHEN}|\bwhen\b|\bdatum\b|\bdate\b|\bvilket kvartal\b|\bwhich quarter\b", question.lower()))
 
 
 def history_questions(history) -> list[str]:
@@ -73,6 +73,15 @@ def history_questions(history) -> list[str]:
 
 def own_topic_words(question: str) -> list[str]:
     return [w for w in content_words(question) if stem(w) not in QUESTION_WORDS and stem(w) not in GENERIC_WORDS]
+
+
+BACK_REFERENCE = re.compile(r"\b(?:av\s+(?:dem|dessa|de)|dessa|de\s+här|of\s+(?:them|those|these)|those|these|them)\b",
+                            re.IGNORECASE)
+
+
+def refers_back(question: str) -> bool:
+    """"Hur många av dem …", "which of those …": the question is about the previous answer's items."""
+    return BACK_REFERENCE.search(question) is not None
 
 
 def is_followup(question: str) -> bool:

@@ -47,6 +47,8 @@ def format_report(report) -> str:
         kinds = ", ".join(f"{kind}: {count}" for kind, count in sorted(report.chunks_by_kind.items()))
         lines.append(f"Indexerade {report.documents} dokument, {report.chunks} textavsnitt ({kinds}).")
         lines.append(f"Nya embeddings: {report.embedded}, återanvända: {report.reused}.")
+        if report.units_embedded:
+            lines.append(f"Nya embeddings för meningar (evidens): {report.units_embedded}.")
         for label, names in (("Tillagda", report.added), ("Ändrade", report.changed), ("Borttagna", report.removed)):
             if names:
                 lines.append(f"{label}: {', '.join(names)}")

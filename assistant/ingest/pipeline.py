@@ -23,6 +23,8 @@ from assistant.ingest.activities import extract_records
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.corpus import DocumentError, find_documents, load_catalog, read_document
 from assistant.ingest.lexicon import build_lexicon
+from assistant.ingest.units import embed_text as units_embed_text
+from assistant.ingest.units import split_units
 from assistant.schema import Chunk, Document
 from assistant.settings import Settings
 from assistant.store.build import (
@@ -30,6 +32,7 @@ from assistant.store.build import (
     _builds_dir,
     _write_json,
     current_build_dir,
+    finish_publish,
     ingest_lock,
     read_manifest,
     vector_store_id,
@@ -39,7 +42,8 @@ from assistant.store.errors import IndexDamaged
 
 # Modules whose code decides what goes into an index; a change in any of them triggers a rebuild.
 PIPELINE_MODULES = ("text.py", "schema.py", "ingest/corpus.py", "ingest/chunking.py", "ingest/activities.py",
-                    "ingest/lexicon.py", "ingest/pipeline.py", "lang/tokens.py", "lang/abbreviations.py",
+                    "ingest/lexicon.py", "ingest/pipeline.py", "lang/tokens.py", "lang/patterns.py", "lang/words.py",
+                    "lang/data/words.json", "lang/abbreviations.py",
                     "store/build.py")
 
 Progress = Callable[[float, str], None]
@@ -53,6 +57,7 @@ class IngestReport:
     chunks_by_kind: dict[str, int] = field(default_factory=dict)
     embedded: int = 0
     reused: int = 0
+    units_embedded: int = 0  # sentence-level evidence units embedded (the rest came from the cache)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -98,15 +103,39 @@ def _corpus_state(settings: Settings) -> tuple[list[Path], dict[str, str], str]:
 
 
 def _previous_vectors(build_dir: Path | None) -> dict[str, np.ndarray]:
-    """Embedding cache from the previous build: key → vector (empty when unreadable)."""
+    """Embedding cache from the previous build: key → vector, chunks and evidence units (empty when unreadable)."""
     if build_dir is None:
         return {}
+    cache: dict[str, np.ndarray] = {}
     try:
         keys = [json.loads(line)["embedding_key"] for line in (build_dir / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
         vectors = np.load(build_dir / "vectors.npy")
+        cache.update({key: vectors[i] for i, key in enumerate(keys) if i < len(vectors)})
+        unit_keys = json.loads((build_dir / "unit_keys.json").read_text(encoding="utf-8"))
+        unit_vectors = np.load(build_dir / "unit_vectors.npy")
+        cache.update({key: unit_vectors[i] for i, key in enumerate(unit_keys) if i < len(unit_vectors)})
     except (OSError, ValueError, KeyError):
-        return {}
-    return {key: vectors[i] for i, key in enumerate(keys) if i < len(vectors)}
+        pass
+    return cache
+
+
+def _embed(texts: list[str], keys: list[str], cache: dict[str, np.ndarray], embedder, settings: Settings,
+           progress: Progress, start: float, span: float, label: str) -> tuple[np.ndarray, int]:
+    """Vectors for ``texts`` (rows in order), embedding only keys the cache lacks, each distinct key once."""
+    missing: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        if key not in cache and key not in missing:
+            missing[key] = i
+    todo = list(missing.items())
+    batch = max(1, settings.embedding_batch_size * 4)
+    for offset in range(0, len(todo), batch):
+        progress(start + span * offset / max(1, len(todo)), f"{label} {offset}/{len(todo)}")
+        part = todo[offset:offset + batch]
+        for (key, _), vector in zip(part, embedder.embed_passages([texts[i] for _, i in part])):
+            cache[key] = vector
+    if not keys:
+        return np.zeros((0, 0), dtype=np.float32), 0
+    return np.stack([cache[key] for key in keys]).astype(np.float32), len(todo)
 
 
 def ingest(settings: Settings, rebuild: bool = False, progress: Progress | None = None,
@@ -132,6 +161,7 @@ def ingest(settings: Settings, rebuild: bool = False, progress: Progress | None 
                 and old_manifest.get("model_id") == embedder.model_id and old_manifest.get("catalog_hash") == catalog_hash
                 and old_manifest.get("input_hashes") == hashes and old_manifest.get("vector_store") == vector_store_id(settings)
                 and old_manifest.get("pipeline") == pipeline_fingerprint()):
+            finish_publish(settings)  # an earlier build that crashed after publishing may have left garbage
             return IngestReport(
                 documents=len(old_docs), chunks_by_kind=old_manifest.get("chunks_by_kind", {}), reused=old_manifest.get("chunk_count", 0),
                 skipped=[tuple(item) for item in old_manifest.get("skipped", [])], unchanged=True,
@@ -171,20 +201,17 @@ def ingest(settings: Settings, rebuild: bool = False, progress: Progress | None 
             return report
 
         cache = {} if rebuild else _previous_vectors(previous)
-        keys = [embedding_key(embedder.model_id, chunk.embed_text) for chunk in chunks]
-        missing = [i for i, key in enumerate(keys) if key not in cache]
-        vectors = np.zeros((len(chunks), 0), dtype=np.float32)
-        new_vectors: dict[str, np.ndarray] = {}
-        batch = max(1, settings.embedding_batch_size * 4)
-        for start in range(0, len(missing), batch):
-            report_progress(0.3 + 0.6 * start / max(1, len(missing)), f"Beräknar embeddings {start}/{len(missing)}")
-            idx = missing[start:start + batch]
-            embedded = embedder.embed_passages([chunks[i].embed_text for i in idx])
-            for i, vector in zip(idx, embedded):
-                new_vectors[keys[i]] = vector
-        if chunks:
-            vectors = np.stack([new_vectors.get(key, cache.get(key)) for key in keys]).astype(np.float32)
-        report.embedded, report.reused = len(missing), len(chunks) - len(missing)
+        texts = [chunk.embed_text for chunk in chunks]
+        keys = [embedding_key(embedder.model_id, text) for text in texts]
+        vectors, embedded = _embed(texts, keys, cache, embedder, settings, report_progress, 0.3, 0.3,
+                                   "Beräknar embeddings")
+        # Sentence-level evidence: every sentence, list item and record field gets a vector too.
+        unit_texts = [units_embed_text(chunk, unit) for chunk in chunks for unit in split_units(chunk)]
+        unit_keys = [embedding_key(embedder.model_id, text) for text in unit_texts]
+        unit_vectors, units_embedded = _embed(unit_texts, unit_keys, cache, embedder, settings, report_progress, 0.6,
+                                              0.3, "Beräknar embeddings för meningar")
+        report.embedded, report.reused = embedded, len(chunks) - embedded
+        report.units_embedded = units_embedded
 
         report_progress(0.92, "Skriver index")
         build_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
@@ -203,8 +230,9 @@ def ingest(settings: Settings, rebuild: bool = False, progress: Progress | None 
                 for doc in documents
             },
         }
-        write_build(settings, build_id, documents, chunks, keys, vectors, manifest,
-                    records=extract_records(chunks), lexicon=build_lexicon(chunks))
+        written = write_build(settings, build_id, documents, chunks, keys, vectors, manifest,
+                              records=extract_records(chunks), lexicon=build_lexicon(chunks, documents), rebuild=rebuild,
+                              unit_keys=unit_keys, unit_vectors=unit_vectors)
         new_docs = {doc.source: doc.content_hash for doc in documents}
         report.documents = len(documents)
         report.chunks_by_kind = manifest["chunks_by_kind"]
@@ -214,6 +242,7 @@ def ingest(settings: Settings, rebuild: bool = False, progress: Progress | None 
         report.build_id = build_id
         report.seconds = time.perf_counter() - started
         manifest["build_seconds"] = round(report.seconds, 2)
+        manifest["vector_updates"] = {key: written[key] for key in ("upserted", "deleted", "new_generation")}
         _write_json(_builds_dir(settings) / build_id / "manifest.json", manifest)
         report_progress(1.0, "Klart")
         return report

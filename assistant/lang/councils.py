@@ -47,7 +47,8 @@ def _region_pattern(region: str, genitive: bool) -> re.Pattern:
     """One regex for a healthcare region: its name, counties and English names, as whole words."""
     names = (region.lower(),) + HEALTHCARE_REGIONS.get(region, ()) + ENGLISH_REGION_NAMES.get(region, ())
     alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
-    return re.compile(rf"(?<![\wåäö])(?:{alternatives}){'s?' if genitive else ''}(?![\wåäö])")
+    # whole words: "south" is not the start of "south-east"
+    return re.compile(rf"(?<![\wåäö])(?<![\wåäö]-)(?:{alternatives}){'s?' if genitive else ''}(?![\wåäö])(?!-[\wåäö])")
 
 
 def council_aliases(council: str) -> list[str]:

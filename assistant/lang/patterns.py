@@ -25,3 +25,63 @@ def follow_up_verb(max_words_between: int, inflections: str = "a|er|s|as|de|ts|t
 def compile_ci(pattern: str) -> re.Pattern:
     """A case-insensitive compiled pattern."""
     return re.compile(pattern, re.IGNORECASE)
+
+
+# -- questions over the activity records ("Hur många …", "Vilka av Södras aktiviteter …") ----------
+#: A question asks for a count.
+COUNT_QUESTION = r"\bhur\s+m[aå]nga\b|\bantal(?:et)?\b|\bhow\s+many\b|\bnumber\s+of\b"
+#: A question is about the plans' activities as a set (plural), not one activity.
+ACTIVITIES_WORD = r"\baktiviteter(?:na)?\b|\bactivities\b"
+#: "Vilka (av) …", "which …", "lista …": a question for a set.
+SET_QUESTION = r"\bvilka\b|\bvilken\b|\bwhich\b|\bwhat\b|\blista\b|\blist\b|\bräkna\s+upp\b|\bnämn\b"
+#: Activities that run all year.
+WHOLE_YEAR = r"\bhela\s+(?:[aå]ret|[aå]r)\b|\bhelår|\bårets\s+alla\s+kvartal|\ball\s+year\b|\bwhole\s+year\b|\bfull\s+year\b|\bthroughout\s+the\s+year\b|\ball\s+(?:four\s+)?quarters\b"
+#: Activities planned for one quarter only.
+SINGLE_QUARTER = r"\b(?:ett\s+enda|enda|ett|bara\s+ett|endast\s+ett)\s+kvartal\b|\b(?:a\s+single|one|only\s+one)\s+quarter\b"
+#: A field the plan leaves empty ("saknar kontaktperson", "without a timeline").
+MISSING_FIELD = r"\bsaknar\b|\butan\b|\bhar\s+ingen\b|\bhar\s+inte\b|\binte\s+har\b|\blacks?\b|\bwithout\b|\bhave\s+no\b|\bhas\s+no\b|\bmissing\b"
+#: Owner mentioned alone ("ensamt", "only the secretariat").
+OWNER_ALONE = r"\bensam(?:t|ma)?\b|\bsjälv(?:a|t)?\b|\bbara\b|\bendast\b|\balone\b|\bonly\b|\bsolely\b"
+#: "Vilka råd …", "which councils …": the answer is a set of councils.
+COUNCILS_QUESTION = r"\bvilka\s+(?:regionala\s+)?(?:råd|rad|vårdkompetensråd|vardkompetensrad)(?:en)?\b|\bwhich\s+councils?\b"
+
+
+# -- definitions ("Vad står VFU för?", "what does AT mean") ------------------------------------------
+#: The term asked about is the named group ``term``.
+DEFINITION_QUESTIONS = (
+    r"\bvad\s+(?:st[aå]r|betyder|innebär|innebar)\s+(?:förkortningen\s+|forkortningen\s+)?(?P<term>[\wåäöÅÄÖ-]{2,12})(?:\s+f[öo]r)?\b",
+    r"\bvad\s+(?:är|ar)\s+(?:en\s+|ett\s+)?(?P<term>[\wåäöÅÄÖ-]{2,8})\s*\??$",
+    r"\bwhat\s+(?:does|do)\s+(?:the\s+abbreviation\s+)?(?P<term>[\w-]{2,12})\s+(?:stand\s+for|mean)\b",
+    r"\b(?:what|wat|whats|what's)\s+(?:is|s)?\s*(?:an?\s+|the\s+)?(?P<term>[\w-]{2,8})\s*\??$",
+    r"\b(?:förkortningen|forkortningen|abbreviation)\s+(?P<term>[\wåäöÅÄÖ-]{2,12})\b",
+)
+
+
+# -- the kind of fact a question asks for (an answer must contain one that the question does not) ----
+ASKS_NAME = r"\bvem\s+är\b|\bvad\s+heter\b|\bvilka\s+personer\b|\bwho\s+is\b|\bwhat\s+is\s+the\s+name\b"
+ASKS_YEAR = r"\bvilket\s+år\b|\bwhich\s+year\b|\bwhat\s+year\b"
+ASKS_TIME = rf"{WHEN}|\bwhen\b|\bvilket\s+datum\b|\bwhat\s+date\b"
+ASKS_DAY = r"\bvilken\s+dag\b|\bvilket\s+datum\b|\bwhich\s+day\b|\bwhat\s+day\b|\bexact\s+date\b|\bwhich\s+date\b"
+ASKS_COUNT = (r"\bhur\s+många\b|\bhur\s+mycket\b|\bhur\s+stor\b|\bantal(?:et)?\b|\bhow\s+many\b|\bhow\s+much\b"
+              r"|\bhow\s+(?:large|big)\b|\bnumber\s+of\b")
+ASKS_DURATION = r"\bhur\s+lång\b|\bhur\s+länge\b|\bhow\s+long\b|\bfor\s+how\s+long\b"
+ASKS_EMAIL = r"\be-?post(?:adress)?\w*|\bmejl\w*|\be-?mail\w*"
+ASKS_PHONE = r"\btelefon\w*|\bphone\b|\bphone\s+number|\bnummer\s+till\b"
+#: A span of time: a number (or number word) with a unit ("två år", "3 månader").
+DURATION = (r"\b(?:\d+|ett|en|två|tre|fyra|fem|sex|sju|åtta|nio|tio|one|two|three|four|five|six)\s+"
+            r"(?:år|månad(?:er)?|veck(?:a|or)|dag(?:ar)?|timm(?:e|ar)|years?|months?|weeks?|days?|hours?)\b")
+EMAIL = r"[\w.+-]+@[\w-]+\.[\w.]+"
+PHONE = r"(?:\+46|0)\d[\d\s-]{5,}\d"
+#: A day of a month ("1 januari 2020", "31 maj") or an ISO date.
+DAY_OF_MONTH = (r"\b\d{1,2}\s+(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
+                r"|january|february|march|may|june|july|august|october)\b|\b20\d\d-\d\d-\d\d\b")
+#: A number written as digits or as a word.
+NUMBER = (r"\b\d+(?:[.,]\d+)?\b|\b(?:två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|hundra|tusen"
+          r"|miljon(?:er)?|miljard(?:er)?|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty"
+          r"|hundred|thousand|million|billion)\b")
+
+
+# -- questions made of two questions ("Vem är kontakt för X, och när ska Södra …?") ------------------
+#: The start of a second question inside one: a conjunction followed by an interrogative.
+SECOND_QUESTION = (r"(?:,\s*|\s+)(?:och|samt|men|and|but)\s+(?=(?:när|nar|vem|vilka|vilken|vilket|hur|var|vad|varför"
+                   r"|when|who|which|how|where|what|why)\b)|[;?]\s+(?=\w)")

@@ -23,12 +23,14 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Callable
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 _FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "Å": "a", "Ä": "a", "Ö": "o", "æ": "a", "ø": "o"})
-_WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+")
+#: A word, as the vocabulary counts words.
+WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+")
 
 
 @lru_cache(maxsize=65536)
@@ -46,35 +48,60 @@ class SpellingSettings:
 
     #: Shortest word that may be corrected by edit distance (shorter words are only folded).
     min_length: int = 5
-    #: Longest word length that allows only one edit; longer words allow two.
-    one_edit_max_length: int = 8
+    #: Longest word length that allows only one edit; longer words allow two (a typed slip is one edit;
+    #: two edits on shorter words turn unknown words into other document words: "deltagare" → "deltagande").
+    one_edit_max_length: int = 12
     #: A correction must occur at least this often in the documents.
     min_frequency: int = 1
+    #: A typed word at least this common in the language (Zipf scale) is a real word: no edit-distance
+    #: or stem correction (with a ``frequency`` function).
+    known_word_zipf: float = 3.0
+    #: A word typed without diacritics takes the documents' spelling only if that spelling is this much
+    #: more common ("ar" 4.6 → "är" 7.5; "slags" stays).
+    diacritics_gain_zipf: float = 1.5
 
 
 @dataclass
 class Vocabulary:
-    """The documents' words: folded form → the spellings seen, with their counts."""
+    """The documents' words: folded form → the spellings seen, with their counts.
+
+    With a ``stemmer``, an inflection the documents do not use is still put into their spelling
+    through its stem: "sprakkraven" → the documents' "språkkrav" → "språkkraven".
+    """
 
     counts: Counter = field(default_factory=Counter)
+    stemmer: Callable[[str], str] | None = None
+    #: How common a word is in the language in general (Zipf scale); None: every word counts as unknown.
+    frequency: Callable[[str], float] | None = None
 
     def __post_init__(self) -> None:
         spellings: dict[str, Counter] = {}
+        stems: dict[str, Counter] = {}
         for word, count in self.counts.items():
             spellings.setdefault(fold(word), Counter())[word] += count
+            if self.stemmer is not None and len(word) >= 4:
+                stems.setdefault(fold(self.stemmer(word)), Counter())[self.stemmer(word)] += count
+        self.stems = stems
         self.spellings = spellings
         self.folded_counts = {key: sum(c.values()) for key, c in spellings.items()}
         self._by_length: dict[int, list[str]] = {}
         for key in self.folded_counts:
             self._by_length.setdefault(len(key), []).append(key)
+        self._stems_by_length: dict[int, list[str]] = {}
+        for key in self.stems:
+            self._stems_by_length.setdefault(len(key), []).append(key)
         self._memo: dict[tuple[str, SpellingSettings], str | None] = {}
 
     @classmethod
-    def from_texts(cls, texts) -> "Vocabulary":
+    def from_texts(cls, texts, stemmer: Callable[[str], str] | None = None,
+                   frequency: Callable[[str], float] | None = None) -> "Vocabulary":
         counts: Counter = Counter()
         for text in texts:
-            counts.update(word.lower() for word in _WORD.findall(text))
-        return cls(counts)
+            counts.update(word.lower() for word in WORD.findall(text))
+        return cls(counts, stemmer, frequency)
+
+    def _zipf(self, word: str) -> float:
+        return self.frequency(word) if self.frequency is not None else 0.0
 
     def __contains__(self, word: str) -> bool:
         return fold(word) in self.folded_counts
@@ -91,23 +118,50 @@ class Vocabulary:
         return self._memo[key]
 
     def _correct(self, word: str, settings: SpellingSettings) -> str | None:
-        if word.lower() in self.counts:  # typed as the documents write it
-            return word.lower()
+        word = word.lower()
+        if word in self.counts:  # typed as the documents write it
+            return word
         folded = fold(word)
+        typed_zipf = self._zipf(word)
         if folded in self.folded_counts:
-            return self.spelling(folded)
+            written = self.spelling(folded)
+            if typed_zipf < settings.known_word_zipf or self._zipf(written) - typed_zipf >= settings.diacritics_gain_zipf:
+                return written
+            return None
+        if typed_zipf >= settings.known_word_zipf:  # a real word the documents do not use
+            return None
+        own_stem = self.stemmer(folded) if self.stemmer is not None and folded.isalpha() else ""
+        if own_stem and len(own_stem) >= 4 and folded.startswith(own_stem):
+            written = self.stems.get(own_stem)
+            if written:  # an inflection the documents do not use: their stem, the typed ending
+                return self._with_ending(written, own_stem, folded)
         if len(folded) < settings.min_length or not folded.isalpha():
             return None
         max_edits = 1 if len(folded) <= settings.one_edit_max_length else 2
-        candidates = [w for n in range(len(folded) - max_edits, len(folded) + max_edits + 1)
-                      for w in self._by_length.get(n, ())]
-        found = process.extract(folded, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=None)
+        best = self._nearest(folded, self._by_length, self.folded_counts, max_edits)
+        if best is not None:
+            if self.folded_counts[best] < settings.min_frequency:
+                return None
+            return self.spelling(best)
+        if own_stem and len(own_stem) >= settings.min_length and folded.startswith(own_stem):
+            # a slip in an inflection the documents do not use: the nearest stem, the typed ending
+            nearest = self._nearest(own_stem, self._stems_by_length, {k: sum(c.values()) for k, c in self.stems.items()}, 1)
+            if nearest is not None:
+                return self._with_ending(self.stems[nearest], own_stem, folded)
+        return None
+
+    @staticmethod
+    def _with_ending(written: Counter, stem: str, folded: str) -> str:
+        stem_as_written = written.most_common(1)[0][0]
+        return stem_as_written + folded[len(stem):]
+
+    @staticmethod
+    def _nearest(word: str, by_length: dict[int, list[str]], counts: dict[str, int], max_edits: int) -> str | None:
+        candidates = [w for n in range(len(word) - max_edits, len(word) + max_edits + 1) for w in by_length.get(n, ())]
+        found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=None)
         if not found:
             return None
-        best = min(found, key=lambda item: (item[1], -self.folded_counts[item[0]], item[0]))
-        if self.folded_counts[best[0]] < settings.min_frequency:
-            return None
-        return self.spelling(best[0])
+        return min(found, key=lambda item: (item[1], -counts[item[0]], item[0]))[0]
 
 
 def repair(text: str, vocabulary: Vocabulary, settings: SpellingSettings = SpellingSettings(),
@@ -125,4 +179,4 @@ def repair(text: str, vocabulary: Vocabulary, settings: SpellingSettings = Spell
             return word
         return fixed[:1].upper() + fixed[1:] if word[:1].isupper() else fixed
 
-    return _WORD.sub(replace, text)
+    return WORD.sub(replace, text)

@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 
 from assistant.lang.patterns import compile_ci, follow_up_verb
+from assistant.lang.spelling import SpellingSettings, Vocabulary, fold, repair
 from assistant.lang.words import word_list
 
 _WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+")
@@ -96,10 +97,16 @@ def compound_parts(word: str) -> list[str]:
 
 
 def detect_language(text: str) -> str:
-    """"en" or "sv" from simple lexical cues (Swedish letters, function words)."""
+    """"en" or "sv" from simple lexical cues (Swedish letters, function words).
+
+    Swedish typed without å/ä/ö or with a slip ("viilken", "vilkka") still counts: words that are not
+    English function words are first put into the spelling of the Swedish function words.
+    """
     tokens = words(text)
     if not tokens:
         return "sv"
+    english = frozenset(fold(t) for t in tokens if t in _ENGLISH_MARKERS or t in ENGLISH_STOPWORDS)
+    tokens = words(repair(text, _function_words(), SpellingSettings(min_length=5), keep=english))
     if re.search(r"[åäöÅÄÖ]", text):
         swedish_hits = 2
     else:
@@ -108,3 +115,7 @@ def detect_language(text: str) -> str:
     english_hits = sum(1 for t in tokens if t in _ENGLISH_MARKERS or t in ENGLISH_STOPWORDS)
     return "en" if english_hits > swedish_hits else "sv"
 
+
+@lru_cache(maxsize=1)
+def _function_words() -> Vocabulary:
+    return Vocabulary.from_texts([" ".join(sorted(SWEDISH_STOPWORDS | _SWEDISH_MARKERS))])

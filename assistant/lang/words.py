@@ -19,3 +19,10 @@ def _lists() -> dict[str, list[str]]:
 def word_list(name: str) -> tuple[str, ...]:
     """The named list, in file order (raises KeyError for an unknown name)."""
     return tuple(_lists()[name])
+
+
+@lru_cache(maxsize=1)
+def field_words() -> dict[str, tuple[str, ...]]:
+    """Record field → the words that name it in a question (``lang/data/fields.json``)."""
+    data = json.loads(resources.files("assistant.lang").joinpath("data/fields.json").read_text(encoding="utf-8"))
+    return {key: tuple(value) for key, value in data.items() if not key.startswith("_")}

@@ -1,25 +1,37 @@
-"""The persisted index: Chroma vectors + BM25 + chunks, records and a manifest of content hashes.
+"""The persisted index: chunks, records, BM25 and a manifest per build; vectors in the vector store.
 
 Layout under ``index/``::
 
     CURRENT                 name of the active build (replaced atomically)
-    builds/<build_id>/      manifest.json, chunks.jsonl, records.json, docs.json,
-                            vectors.npy, bm25/, chroma/
+    builds/<build_id>/      manifest.json (with vector_generation, previous_build), chunks.jsonl,
+                            vector_ids.json, vectors.npy, records.json, docs.json, lexicon.json, bm25/
+    chroma/<generation>/    embedded Chroma (vector_store="chroma"): one collection each; two take
+                            turns (double buffering), not one per build. A Chroma server holds one
+                            collection "<collection_name>-<generation>" for "chroma-http".
     .lock                   held while an ingest runs
+    .vectors-dirty          present from a build's first write to the vector store until it is clean
 
 A build is written to a temporary folder and only becomes visible when ``CURRENT`` is swapped, so a
-crash mid-build leaves the previous index answering. Embeddings are cached by a hash of the model and
-the chunk text: re-ingesting an unchanged corpus embeds nothing, a changed document re-embeds only
-its own chunks.
+crash mid-build leaves the previous index answering. The vector store is updated incrementally
+(:mod:`assistant.store.vectors`): ids are content-derived, so a build upserts only the records its
+collection lacks. Embedded, a build writes the collection the published build does **not** use
+(the one of the build before it) and then holds exactly its own ids: Chroma rewrites HNSW files in
+place, and a writer killed meanwhile would leave the published build unable to answer. On a server
+(which owns its files) the one collection is updated in place, and after the swap the ids that
+neither the new build nor the one it replaced (kept for processes still answering from it) uses
+are deleted. Upserts are idempotent and deletes only touch unused ids, so a crash at any point
+leaves the published build answering and the next ingest repairs the store. Embeddings are cached by
+a hash of the model and the chunk text: re-ingesting an unchanged corpus embeds nothing, a changed
+document re-embeds only its own chunks.
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import shutil
-import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -32,8 +44,18 @@ from assistant.lang.tokens import tokenize
 from assistant.schema import ActivityRecord, Chunk, Document
 from assistant.settings import Settings
 from assistant.store.errors import REBUILD_HINT, IndexDamaged, IngestBusy
+from assistant.store.vectors import (
+    VectorStore,
+    copy_generation,
+    drop_generation,
+    list_generations,
+    open_vector_store,
+    store_id,
+    vector_id,
+)
 
-INDEX_FORMAT_VERSION = 1
+INDEX_FORMAT_VERSION = 2
+log = logging.getLogger(__name__)
 
 
 # ------------------------------------------------------------------ paths
@@ -77,32 +99,9 @@ def ingest_lock(settings: Settings, wait_s: float = 0.0):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-# ------------------------------------------------------------- chroma
-# Chroma keeps one shared system per path and creating it is not thread-safe: serialise client creation.
-_CHROMA_LOCK = threading.RLock()
-
-
-def chroma_client(settings: Settings, build_dir: Path):
-    """The configured Chroma client: embedded under the build, or a Chroma server over HTTP."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    with _CHROMA_LOCK:
-        if settings.vector_store == "http":
-            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
-        return chromadb.PersistentClient(path=str(build_dir / "chroma"), settings=chroma_settings)
-
-
 def vector_store_id(settings: Settings) -> str:
-    """Where the vectors live; a change (another Chroma server) means the index must be rebuilt."""
-    if settings.vector_store == "http":
-        return f"http://{settings.chroma_host}:{settings.chroma_port}"
-    return settings.vector_store
-
-
-def _collection_name(settings: Settings, build_id: str) -> str:
-    return f"{settings.collection_name}_{build_id}"[:60]
+    """Where the vectors live (recorded in the manifest); a change means the index must be rebuilt."""
+    return store_id(settings)
 
 
 def read_manifest(build_dir: Path) -> dict:
@@ -120,48 +119,252 @@ def _write_json(path: Path, data) -> None:
 
 def write_build(settings: Settings, build_id: str, documents: list[Document], chunks: list[Chunk],
                 keys: list[str], vectors: np.ndarray, manifest: dict, records: list[ActivityRecord],
-                lexicon: dict) -> None:
-    """Write a complete build into a temporary folder, then publish it by swapping ``CURRENT``."""
+                lexicon: dict, *, rebuild: bool = False, unit_keys: list[str] | None = None,
+                unit_vectors: np.ndarray | None = None) -> dict:
+    """Write a complete build, bring the vector store up to date and publish by swapping ``CURRENT``.
+
+    The one writer of the index format (the ingest pipeline and ``bench/scale.py`` both call it).
+    Steps, each safe to interrupt:
+
+    1. the build's files into ``builds/.tmp-<id>``;
+    2. the vector collection it will use (:func:`_open_for_writing`) gets the records it lacks
+       (upserts; ids are content-derived, so that is only new or changed chunks) — and, for the
+       embedded store, loses the ids the new build does not use;
+    3. rename the folder and swap ``CURRENT``: published;
+    4. remove old builds (the one just replaced stays, for processes still answering from it), delete
+       from a shared (server) collection the ids no remaining build references, drop generations no
+       build uses.
+
+    ``keys``: the chunks' embedding keys; ``unit_keys``/``unit_vectors``: the evidence units' (sentences,
+    list items, record fields: :mod:`assistant.ingest.units`), in chunk order. ``rebuild``: start a new, empty generation (repairs a damaged
+    store). Returns what was sent to the store and the seconds per step.
+    """
     import bm25s
+
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
 
     builds = _builds_dir(settings)
     builds.mkdir(parents=True, exist_ok=True)
     tmp = builds / f".tmp-{build_id}"
     tmp.mkdir()
+    ids = [vector_id(chunk, key) for chunk, key in zip(chunks, keys)]
     with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as handle:
         for chunk, key in zip(chunks, keys):
             handle.write(json.dumps({**asdict(chunk), "embedding_key": key}, ensure_ascii=False) + "\n")
     np.save(tmp / "vectors.npy", vectors)
+    if unit_vectors is not None:
+        np.save(tmp / "unit_vectors.npy", unit_vectors)
+        (tmp / "unit_keys.json").write_text(json.dumps(unit_keys or []), encoding="utf-8")
+    (tmp / "vector_ids.json").write_text(json.dumps(ids), encoding="utf-8")
     _write_json(tmp / "docs.json", {doc.source: {"lines": doc.lines} for doc in documents})
     _write_json(tmp / "records.json", [asdict(record) for record in records])
     _write_json(tmp / "lexicon.json", lexicon)
-
-    retriever = bm25s.BM25()
+    lap("files_s")
     corpus_tokens = [tokenize(chunk.embed_text) or ["_"] for chunk in chunks] or [["_"]]
+    lap("bm25_tokenize_s")
+    retriever = bm25s.BM25()
     retriever.index(corpus_tokens, show_progress=False)
     retriever.save(str(tmp / "bm25"), show_progress=False)
+    del corpus_tokens, retriever
+    lap("bm25_index_s")
 
-    client = chroma_client(settings, tmp)
-    collection = client.create_collection(_collection_name(settings, build_id), metadata={"hnsw:space": "cosine"})
+    marker = _dirty_marker(settings)
+    interrupted = marker.exists()  # an earlier build stopped while writing the store
+    if settings.vector_store != "exact":
+        marker.touch()  # before the first write to the store; removed once it is clean again
+    generation, store, present, how = _open_for_writing(settings, build_id, rebuild, interrupted, ids, vectors)
+    lap("vector_open_s")
     try:
-        step = 4000
-        for start in range(0, len(chunks), step):
-            part = chunks[start:start + step]
-            collection.add(
-                ids=[c.chunk_id for c in part], embeddings=vectors[start:start + step].tolist(),
-                documents=[c.text for c in part], metadatas=[c.to_metadata() for c in part],
-            )
-    except BaseException:
-        if settings.vector_store == "http":  # an embedded store goes with its temporary folder
-            _drop_remote_collection(settings, build_id)
-        raise
-    del collection, client
-    _write_json(tmp / "manifest.json", manifest)
-    final = builds / build_id
-    os.replace(tmp, final)
-    _fsync_dir(builds)
-    _swap_current(settings, build_id)
-    _prune_builds(settings, keep={build_id})
+        wanted = set(ids)
+        missing = [i for i, vid in enumerate(ids) if vid not in present]
+        if missing:
+            rows = np.asarray(missing, dtype=np.int64)
+            store.upsert([ids[i] for i in missing], vectors[rows], [chunks[i].text for i in missing],
+                         [chunks[i].to_metadata() for i in missing])
+        lap("vector_upsert_s")
+        deleted = 0
+        if not getattr(store, "shared", False):  # nobody answers from this collection: make it exactly ours now
+            garbage = present - wanted
+            if garbage:
+                store.delete(sorted(garbage))
+            deleted = len(garbage)
+        lap("vector_delete_s")
+        previous = current_build_dir(settings)  # stays, for processes still answering from it
+        manifest.update(build_id=build_id, vector_store=store_id(settings), vector_generation=generation,
+                        previous_build=previous.name if previous is not None else "")  # the caller's dict too
+        _write_json(tmp / "manifest.json", manifest)
+        os.replace(tmp, builds / build_id)
+        _fsync_dir(builds)
+        _swap_current(settings, build_id)
+        lap("publish_s")
+        deleted += _collect_garbage(settings, store, generation, manifest, present | wanted, {build_id: ids})
+        lap("vector_gc_s")
+    finally:
+        store.close()
+    timings["total_s"] = round(sum(timings.values()), 3)
+    return {"vector_generation": generation, "vector_collection": how, "upserted": len(missing),
+            "deleted": deleted, "new_generation": how in ("new", "copied"), "timings_s": timings}
+
+
+def finish_publish(settings: Settings) -> None:
+    """Finish what a build interrupted after publishing left undone (old builds, unused vectors).
+
+    Cheap when there is nothing to do (one ``stat``); the ingest pipeline calls it on an unchanged
+    corpus, where no build would otherwise clean up after a crash.
+    """
+    if not _dirty_marker(settings).exists():
+        return
+    current = current_build_dir(settings)
+    if current is None:
+        return
+    try:
+        manifest = {**read_manifest(current), "build_id": current.name}
+        if manifest.get("vector_store") != store_id(settings) or manifest.get("format_version") != INDEX_FORMAT_VERSION:
+            return  # the next build (a rebuild for the new backend) cleans up
+        generation = str(manifest.get("vector_generation") or "")
+        store = open_vector_store(settings, generation, build_ids=(), build_vectors=None)
+    except IndexDamaged:
+        return  # answering reports it; `ingest --rebuild` repairs it
+    try:
+        # An interrupted write to an embedded collection may have left it unreadable: the marker stays,
+        # so that the next build copies the published collection instead of trusting that one.
+        _collect_garbage(settings, store, generation, manifest, clear_marker=settings.vector_store != "chroma")
+    finally:
+        store.close()
+
+
+def _dirty_marker(settings: Settings) -> Path:
+    return Path(settings.index_dir) / ".vectors-dirty"
+
+
+def _usable_manifest(settings: Settings, build_dir: Path | None) -> dict | None:
+    """The manifest of a build whose vectors are in the configured store, else None."""
+    if build_dir is None or not build_dir.is_dir():
+        return None
+    try:
+        manifest = read_manifest(build_dir)
+    except IndexDamaged:
+        return None
+    if manifest.get("format_version") != INDEX_FORMAT_VERSION or manifest.get("vector_store") != store_id(settings):
+        return None
+    return manifest
+
+
+def _open_for_writing(settings: Settings, build_id: str, rebuild: bool, interrupted: bool, ids: list[str],
+                      vectors: np.ndarray) -> tuple[str, VectorStore, set[str], str]:
+    """(generation, store, ids it holds, how) for the collection the new build will use.
+
+    * exact: the build's own vectors; nothing outside the build.
+    * Chroma server (``shared``): the published build's collection, updated in place — the server
+      writes its own files, so a killed ingest cannot damage them; new ids are deleted after publishing.
+    * embedded Chroma: **double buffering**. Chroma rewrites its HNSW files in place, and a writer
+      killed meanwhile leaves them unreadable, so a build never writes the collection the published
+      build answers from. It updates the other one — the collection of the build before (two builds
+      old once this one is published) — or, when there is none, when it is unreadable, or when the
+      last write to it was interrupted, starts one from a copy of the published collection.
+
+    A new, empty generation (named after the build) when asked to rebuild, when there is no usable
+    published build, or when nothing can be opened or copied (damage). ``how``: "updated",
+    "copied", "new" or (exact) "build".
+    """
+    if settings.vector_store == "exact":
+        store = open_vector_store(settings, build_ids=ids, build_vectors=vectors)
+        return "", store, store.ids(), "build"
+    current = _usable_manifest(settings, current_build_dir(settings))
+    published = str((current or {}).get("vector_generation") or "")
+    if published and not rebuild:
+        if settings.vector_store == "chroma-http":
+            candidate = published
+        else:
+            before = _usable_manifest(settings, _builds_dir(settings) / str(current.get("previous_build") or "-"))
+            candidate = str((before or {}).get("vector_generation") or "")
+            if candidate == published or interrupted:
+                candidate = ""
+        if candidate:
+            store = None
+            try:
+                store = open_vector_store(settings, candidate)
+                return candidate, store, store.ids(), "updated"
+            except IndexDamaged as exc:
+                if store is not None:
+                    store.close()
+                log.warning("vector collection %s could not be opened (%s); using another", candidate, type(exc).__name__)
+        if settings.vector_store == "chroma":
+            store = None
+            try:
+                copy_generation(settings, published, build_id)
+                store = open_vector_store(settings, build_id)
+                return build_id, store, store.ids(), "copied"
+            except (IndexDamaged, OSError) as exc:
+                if store is not None:
+                    store.close()
+                drop_generation(settings, "chroma", build_id)
+                log.warning("published vector collection %s could not be copied (%s); inserting every vector anew",
+                            published, type(exc).__name__)
+    return build_id, open_vector_store(settings, build_id, create=True), set(), "new"
+
+
+def _finished_builds(settings: Settings) -> list[Path]:
+    builds = _builds_dir(settings)
+    return sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+
+
+def _collect_garbage(settings: Settings, store: VectorStore, generation: str, manifest: dict,
+                     present: set[str] | None = None, known_ids: dict[str, list[str]] | None = None,
+                     clear_marker: bool = True) -> int:
+    """Prune old builds; delete from a shared collection the ids no remaining build references; drop
+    the generations no remaining build uses.
+
+    Runs after ``CURRENT`` was swapped to the build of ``manifest``. The build it replaced (its
+    ``previous_build``) stays, with its vectors, so that a process still answering from it keeps
+    working. When a remaining build cannot be read, nothing is deleted (leftovers only cost a little
+    over-fetching). Returns how many ids were deleted.
+    """
+    previous = str(manifest.get("previous_build") or "")
+    if previous:
+        _prune_builds(settings, keep={manifest["build_id"], previous}, keep_previous=0)
+    else:
+        _prune_builds(settings, keep={manifest["build_id"]})
+    referenced: set[str] = set()
+    in_use: set[tuple[str, str]] = {(store_id(settings), generation)}
+    certain = True
+    for build in _finished_builds(settings):
+        try:
+            build_manifest = read_manifest(build)
+        except IndexDamaged:
+            certain = False
+            continue
+        build_generation = str(build_manifest.get("vector_generation") or "")
+        in_use.add((str(build_manifest.get("vector_store", "")), build_generation))
+        if build_generation != generation or build_manifest.get("vector_store") != store_id(settings):
+            continue
+        ids = (known_ids or {}).get(build.name)
+        if ids is None:
+            try:
+                ids = json.loads((build / "vector_ids.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                certain = False
+                continue
+        referenced.update(ids)
+    deleted = 0
+    if certain and generation and getattr(store, "shared", False):
+        garbage = (store.ids() if present is None else present) - referenced
+        if garbage:
+            store.delete(sorted(garbage))
+            deleted = len(garbage)
+    if certain:
+        for unused in list_generations(settings) - in_use:
+            drop_generation(settings, *unused)
+        if clear_marker:
+            _dirty_marker(settings).unlink(missing_ok=True)
+    return deleted
 
 
 def _fsync_dir(path: Path) -> None:
@@ -176,24 +379,17 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _prune_builds(settings: Settings, keep: set[str], keep_previous: int = 1) -> None:
-    """Remove old builds and leftovers of interrupted ones, keeping the newest previous build(s).
+    """Remove old builds and leftovers of interrupted ones, keeping ``keep`` and the newest previous build(s)
+    by name (build ids start with their time, but two builds in one second sort by their random suffix:
+    callers that know which build was replaced keep it by name, with ``keep_previous=0``).
 
-    The previous build stays so that a process still answering from it is not cut off.
+    The previous build stays so that a process still answering from it is not cut off; the vectors
+    and generations that only removed builds used go in :func:`_collect_garbage`.
     """
     builds = _builds_dir(settings)
-    finished = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
-    older = [p for p in finished if p.name not in keep]
+    older = [p for p in _finished_builds(settings) if p.name not in keep]
     for path in older[:-keep_previous] if keep_previous else older:
         shutil.rmtree(path, ignore_errors=True)
-        if settings.vector_store == "http":
-            _drop_remote_collection(settings, path.name)
     for path in builds.glob(".tmp-*"):
-        if path.name != f".tmp-{next(iter(keep))}":
+        if path.name not in {f".tmp-{name}" for name in keep}:
             shutil.rmtree(path, ignore_errors=True)
-
-
-def _drop_remote_collection(settings: Settings, build_id: str) -> None:
-    try:
-        chroma_client(settings, Path(".")).delete_collection(_collection_name(settings, build_id))
-    except Exception:  # the server may already have dropped it
-        pass

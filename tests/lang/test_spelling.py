@@ -53,7 +53,8 @@ def test_short_or_unknown_words_are_left_alone():
 
 def test_two_edits_only_for_long_words():
     words = Vocabulary.from_texts(["kontaktpersonerna finns"])
-    assert words.correct("kontaktpersonrna") == "kontaktpersonerna"
+    assert words.correct("kontaktpersonrna") == "kontaktpersonerna"  # one edit
+    assert words.correct("kontaktpersnrna") == "kontaktpersonerna"   # two edits in a long word
     assert words.correct("kontaktpersnrna", SpellingSettings(one_edit_max_length=30)) is None
 
 

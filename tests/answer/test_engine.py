@@ -1,0 +1,108 @@
+"""The answer engine's plans on the real corpus: typed questions, definitions, aggregates, conversations,
+two-part questions, absent facts. Expected values are read off the documents in corpus/."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.answer.engine import split_question
+from assistant.messages import REFUSAL_PHRASE
+
+
+def test_split_question_into_its_parts():
+    assert split_question("Vem är kontakt för X i Mellansverige, och när ska Södra arbeta med Y?") == \
+        ["Vem är kontakt för X i Mellansverige", "när ska Södra arbeta med Y?"]
+    assert split_question("Who owns it and when is it followed up?") == ["Who owns it", "when is it followed up?"]
+    assert split_question("Vem ansvarar för VFU och handledning i Södra?") == ["Vem ansvarar för VFU och handledning i Södra?"]
+
+
+def _markers_resolve(answer) -> bool:
+    numbers = {c.n for c in answer.citations}
+    return {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)} <= numbers
+
+
+@pytest.mark.slow
+def test_typed_without_diacritics_and_with_a_slip(built_assistant):
+    answer = built_assistant.ask("vem ar kontakt for sprakkraven i mellansverge")
+    assert not answer.abstained
+    assert "Jesper" in answer.answer  # Mellansverige's row on språkkrav: "Kontakt: Jesper"
+    assert answer.resolved_question.startswith("vem är kontakt för")
+    assert _markers_resolve(answer)
+
+
+@pytest.mark.slow
+def test_definition_from_the_defining_passage(built_assistant):
+    answer = built_assistant.ask("Vad står VFU för?")
+    assert answer.plan == "definition" and not answer.abstained
+    assert "verksamhetsförlagd utbildning" in answer.answer.lower()
+    assert "(VFU)" in answer.citations[0].quote
+    english = built_assistant.ask("what does AKS stand for")
+    assert "avancerade roller för sjuksköterskor" in english.answer
+
+
+@pytest.mark.slow
+def test_aggregate_counts_and_lists_each_activity(built_assistant):
+    answer = built_assistant.ask("Hur många av Södras aktiviteter pågår hela året?")
+    assert answer.plan == "aggregate"
+    # Södra's table: Q1-Q4 2026 (three rows) and Q1-4 2026 (one row)
+    assert answer.answer.startswith("4 aktiviteter")
+    assert len(answer.citations) == 4 and _markers_resolve(answer)
+    assert all("Q1" in c.quote for c in answer.citations)
+
+
+@pytest.mark.slow
+def test_aggregate_missing_field_and_owner(built_assistant):
+    answer = built_assistant.ask("Vilka av arbetsutskottets aktiviteter i Mellansverige saknar kontaktperson?")
+    assert answer.plan == "aggregate"
+    assert "Samverka med övriga regionala vårdkompetensråd" in answer.answer
+    assert "Jesper" not in answer.answer and "Pia Linde" not in answer.answer
+
+
+@pytest.mark.slow
+def test_conversation_keeps_the_set_and_swaps_the_period(built_assistant):
+    history = ["vilka aktiviteter har sodra under q3"]
+    first = built_assistant.ask(history[0])
+    assert first.plan == "aggregate" and "handledarkompetens" in first.answer
+    follow = built_assistant.ask("och q2?", history=history)
+    assert follow.plan == "aggregate"
+    assert "RVKR Västra" in follow.answer and "handledarkompetens" not in follow.answer
+
+
+@pytest.mark.slow
+def test_conversation_another_field_of_the_same_activity(built_assistant):
+    history = ["Vem ansvarar för den digitala workshoppen om förenade anställningar i nationella rådets plan?"]
+    follow = built_assistant.ask("Och när?", history=history)
+    assert not follow.abstained
+    assert "Kvartal 2" in follow.answer
+
+
+@pytest.mark.slow
+def test_history_with_assistant_turns_gives_the_same_answer(built_assistant):
+    question = "vilka aktiviteter har sodra under q3"
+    first = built_assistant.ask(question)
+    only_user = built_assistant.ask("och q2?", history=[question])
+    with_answers = built_assistant.ask("och q2?", history=[{"role": "user", "content": question},
+                                                          {"role": "assistant", "content": first.answer}])
+    assert only_user.answer == with_answers.answer
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", [
+    "Hur många deltagare väntas på workshoppen om förenade anställningar?",
+    "Vilken dag hålls konferensen hösten 2026?",
+    "Vad är e-postadressen till kontaktpersonen för språkkraven?",
+])
+def test_absent_facts_of_the_asked_kind_abstain(built_assistant, question):
+    answer = built_assistant.ask(question)
+    assert answer.abstained and REFUSAL_PHRASE in answer.answer
+
+
+@pytest.mark.slow
+def test_two_part_question_answers_both_parts(built_assistant):
+    answer = built_assistant.ask("Vem ansvarar för den digitala workshoppen i nationella rådets plan, och när ska Södra "
+                                 "arbeta med språk som resurs?")
+    assert answer.plan == "parts" and _markers_resolve(answer)
+    assert "Q3 2026" in answer.answer  # Södra: språk som resurs, Q3 2026
+    assert "rådskansliet" in answer.answer.lower()
