@@ -64,6 +64,17 @@ class Settings(BaseSettings):
     max_unknown_share: float = 0.34
     max_citations: int = 6
     history_turns: int = 4
+    # The composer (record fields, lists, sentences)
+    record_min_coverage: float = 0.55  # share of the question's topic a record must cover to answer from it
+    record_margin: float = 0.12  # records within this of the best one answer too
+    record_hit_bonus: float = 0.15  # bonus for a record whose chunk was retrieved (divided by 1 + its rank)
+    prose_margin: float = 0.15  # how much better a sentence must match than the best record to be preferred
+    sentence_context_share: float = 0.25  # share of a sentence's score from its section and title words
+    sentence_weight_chunk_dense: float = 0.1  # weight of its chunk's cosine (rescaled above evidence_dense_floor)
+    sentence_weight_rank: float = 0.05  # weight of its chunk's retrieval rank (1 / (1 + rank)); lists too
+    sentence_margin: float = 0.15  # sentences within this of the best are shown too
+    list_intro_share: float = 0.6  # share of a list's score from its intro line (the rest: its items)
+    list_min_score: float = 0.5  # a list in the top chunks answers a list question from this score
     # Questions as typed: words without å/ä/ö or with one slip are put into the documents' spelling
     spelling_min_length: int = 5  # shortest word corrected by edit distance (shorter ones are only folded)
     spelling_one_edit_max_length: int = 12  # longer words may have two edits
@@ -89,12 +100,24 @@ class Settings(BaseSettings):
     llm_api_key: str = "not-needed"
     llm_timeout_s: float = 60.0
 
+    # Application database (assistant/db: plan records with stable ids, the follow-up history, users).
+    # None → sqlite:///<project>/var/app.db (assistant.db.default_database_url); PostgreSQL via
+    # "postgresql+psycopg://user:password@host/dbname". Env: ASSISTANT_DATABASE_URL.
+    database_url: str | None = None
+    # Who records follow-up entries from the CLI (`assistant followup set/import`); None → the OS user
+    # name (getpass.getuser()). Env: ASSISTANT_FOLLOWUP_USER.
+    followup_user: str | None = None
+
     # Web app
     host: str = "127.0.0.1"
     port: int = 7860
     auth_user: str | None = None
     auth_password: str | None = None
     max_concurrent_requests: int = Field(default=4, ge=1)
+    # Host names the web app answers to besides 127.0.0.1, localhost, [::1] and `host` (e.g. the server's
+    # DNS name behind a reverse proxy); any other Host header gets 400 (protects against DNS rebinding).
+    # From the environment as JSON: ASSISTANT_ALLOWED_HOSTS='["assistent.example.se"]'
+    allowed_hosts: list[str] = []
 
     @field_validator("vector_store", mode="before")
     @classmethod

@@ -43,8 +43,6 @@ FIELD_NAMES = {
            "measure": "follow-up measure", "goal": "goal"},
 }
 RECORD_INTENTS = set(INTENT_FIELD)
-MIN_RECORD_COVERAGE = 0.55
-PROSE_MARGIN = 0.15  # how much better a sentence must match than the best record to be preferred
 
 
 def _council_label(council: str, language: str) -> str:
@@ -91,7 +89,7 @@ class Composer:
                 continue
             score = coverage(terms, record_text(record), self.idf)
             if record.chunk_id in hit_rank:
-                score += 0.15 / (1 + hit_rank[record.chunk_id])
+                score += self.settings.record_hit_bonus / (1 + hit_rank[record.chunk_id])
             scored.append((score, record))
         scored.sort(key=lambda item: item[0], reverse=True)
         return scored
@@ -106,10 +104,11 @@ class Composer:
         chosen: list[tuple[float, ActivityRecord]] = []
         for council in groups:
             pool = [(s, r) for s, r in scored if council is None or r.council == council]
-            if not pool or pool[0][0] < MIN_RECORD_COVERAGE:
+            minimum = self.settings.record_min_coverage
+            if not pool or pool[0][0] < minimum:
                 continue
             best = pool[0][0]
-            chosen.extend([(s, r) for s, r in pool if s >= max(MIN_RECORD_COVERAGE, best - 0.12)][:per_group])
+            chosen.extend([(s, r) for s, r in pool if s >= max(minimum, best - self.settings.record_margin)][:per_group])
         return chosen[: self.settings.max_citations]
 
     def record_line(self, record: ActivityRecord, intent: str, query: str, language: str, cite: CitationBuilder) -> tuple[str, bool]:
@@ -169,11 +168,14 @@ class Composer:
             for sentence in sentences(hit.chunk):
                 if not adds_expected_information(query, sentence.quote):
                     continue
-                score = 0.75 * coverage(terms, sentence.shown, self.idf) + 0.25 * coverage(terms, f"{sentence.shown} {context}", self.idf)
-                score += 0.1 * max(0.0, hit.dense - 0.75) / 0.25 + 0.05 / (1 + rank)
+                share = self.settings.sentence_context_share
+                score = (1 - share) * coverage(terms, sentence.shown, self.idf) \
+                    + share * coverage(terms, f"{sentence.shown} {context}", self.idf)
+                floor = self.settings.evidence_dense_floor
+                score += self.settings.sentence_weight_chunk_dense * max(0.0, hit.dense - floor) / (1.0 - floor) \
+                    + self.settings.sentence_weight_rank / (1 + rank)
                 unit_cos = self.unit_dense.get((hit.chunk.chunk_id, sentence.quote))
                 if unit_cos is not None:  # the sentence's own meaning, beyond its words
-                    floor = self.settings.evidence_dense_floor
                     score += self.settings.sentence_weight_dense * max(0.0, unit_cos - floor) / (1.0 - floor)
                 candidates.append((score, hit, sentence))
         candidates.sort(key=lambda item: item[0], reverse=True)
@@ -181,7 +183,7 @@ class Composer:
         for candidate in candidates:
             if candidate[2].quote in seen:
                 continue
-            if chosen and candidate[0] < chosen[0][0] - 0.15:
+            if chosen and candidate[0] < chosen[0][0] - self.settings.sentence_margin:
                 break
             chosen.append(candidate)
             seen.add(candidate[2].quote)
@@ -200,11 +202,13 @@ class Composer:
                 items = _list_items(lines, i)
                 if len(items) < 1 or (len(items) < 2 and not line.endswith(":")):
                     continue
-                score = coverage(terms, f"{line} {hit.chunk.section}", self.idf) * 0.6 \
-                    + coverage(terms, " ".join([line, *items, hit.chunk.section]), self.idf) * 0.4 + 0.05 / (1 + rank)
+                intro_share = self.settings.list_intro_share
+                score = coverage(terms, f"{line} {hit.chunk.section}", self.idf) * intro_share \
+                    + coverage(terms, " ".join([line, *items, hit.chunk.section]), self.idf) * (1 - intro_share) \
+                    + self.settings.sentence_weight_rank / (1 + rank)
                 if best is None or score > best[0]:
                     best = (score, hit, line, items)
-        if best is None or best[0] < 0.5:
+        if best is None or best[0] < self.settings.list_min_score:
             return []
         _, hit, intro, items = best
         chunk = hit.chunk
@@ -252,7 +256,7 @@ class Composer:
             # Prose can answer better than a loosely matching table row ("Regionerna, lärosätena och
             # kommunerna bör gemensamt ansvara …"): compare the best sentence with the best record.
             best_sentence = self.best_sentences(query, terms + intent_terms(query, self.idf), hits, None, 1)
-            if best_sentence and best_sentence[0][0] >= records[0][0] + PROSE_MARGIN:
+            if best_sentence and best_sentence[0][0] >= records[0][0] + self.settings.prose_margin:
                 records = []
         if records:
             self.used_records = [record for _, record in records]

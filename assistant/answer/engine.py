@@ -154,9 +154,26 @@ def answer_question(index: LoadedIndex, embedder, settings: Settings, question: 
         timings_ms={"embed": round((t1 - t0) * 1000, 1), "retrieve": round((t2 - t1) * 1000, 1),
                     "compose": round((t3 - t2) * 1000, 1), "total": round((t3 - started) * 1000, 1)},
     )
-    if use_llm and settings.llm_base_url:  # optional fluent phrasing; its output is verified against the same citations
-        result = llm.rewrite_with_llm(result, result.citations, llm.get_backend(settings), language)
+    if use_llm and settings.llm_base_url:
+        # The LLM answers from the retrieved evidence (the composer's citations and the best passages
+        # retrieved), also where the composer abstained; its output is verified against the same citations.
+        evidence = llm_evidence(result, index, embedder, query_vector, hits, settings)
+        result = llm.rewrite_with_llm(result, evidence, llm.get_backend(settings), language, answer_abstentions=True)
     return result
+
+
+def llm_evidence(result: Answer, index: LoadedIndex, embedder, query_vector, hits: list[Hit],
+                 settings: Settings) -> list[Citation]:
+    """The answer's citations followed by the best units of the top chunks, each verified (up to max_citations)."""
+    cite = CitationBuilder(index, settings.max_citations)
+    cite.items = list(result.citations)
+    units = units_of_hits(index, embedder, query_vector, [hit.position for hit in hits[:settings.evidence_chunks]])
+    for unit in sorted(units, key=lambda u: u.dense, reverse=True):
+        if len(cite.items) >= settings.max_citations:
+            break
+        chunk = index.chunks[unit.position]
+        cite.add(chunk.source, chunk.line_start, chunk.line_end, unit.unit.quote, chunk.section)
+    return cite.items
 
 
 _SECOND_QUESTION = compile_ci(SECOND_QUESTION)

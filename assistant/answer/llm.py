@@ -340,13 +340,15 @@ def _note(key: str, language: str, **values) -> str:
 
 
 def rewrite_with_llm(answer, evidence: list, backend: ChatBackend | None, language: str | None = None,
-                     min_support: float = MIN_SUPPORT):
+                     min_support: float = MIN_SUPPORT, answer_abstentions: bool = False):
     """A fluent, verified answer from ``backend``, or ``answer`` itself (with a note) when that fails.
 
-    ``evidence`` is normally ``answer.citations`` (verified by the composer). Abstentions, invalid
-    questions and answers without citations are returned untouched, without a call.
+    ``evidence``: verified citations — the composer's, plus the best retrieved passages when the engine
+    passes them. Invalid questions and calls without evidence are returned untouched, without a call;
+    so are abstentions unless ``answer_abstentions`` (the LLM may find an answer in the retrieved
+    evidence where the composer abstained — the same citation checks apply to it).
     """
-    if backend is None or answer.abstained or answer.invalid or not evidence:
+    if backend is None or answer.invalid or not evidence or (answer.abstained and not answer_abstentions):
         return answer
     language = language or answer.language or "sv"
     started = time.perf_counter()

@@ -14,7 +14,7 @@ from assistant.frontends import cli as cli
 from assistant.settings import get_settings
 
 pytestmark = pytest.mark.slow
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()

@@ -21,7 +21,7 @@ from assistant.store.build import current_build_dir
 from assistant.store.loaded import load_index
 
 pytestmark = pytest.mark.slow
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 SMALL = ("000_a136ead4faa7fb25.txt", "002_8b6a782e2b1e2be8.txt")
 HOSTILE = """# Anteckningar från rådsmötet
 

@@ -27,7 +27,7 @@ from assistant import offline
 
 pytestmark = pytest.mark.slow
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NATIONAL_PLAN = "000_a136ead4faa7fb25.txt"
 SECOND_DOC = "004_6fc778f79882cfcd.txt"
 

@@ -91,7 +91,7 @@ METRIC_CEILINGS = {
 }
 QUOTE_VALIDITY = 1.0                    # every quote verbatim in its cited lines: exactly, always
 MIN_TEST_ROWS = 100
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def q(**kw) -> Question:

@@ -31,7 +31,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:Warning"),
 ]
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -12,7 +12,7 @@ from assistant.messages import REFUSAL_PHRASE
 from assistant.text import normalize_for_match
 
 pytestmark = pytest.mark.slow
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 SODRA, MELLANSVERIGE, NATIONAL = "002_8b6a782e2b1e2be8.txt", "001_c218980ea090ff6f.txt", "000_a136ead4faa7fb25.txt"
 
 

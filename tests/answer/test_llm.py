@@ -314,3 +314,35 @@ def test_endpoint_url_forms():
     full = "http://127.0.0.1:8000/v1/chat/completions"
     assert llm.chat_completions_url(full) == full
     assert "hemlig" not in repr(llm.OpenAICompatibleBackend(full, "m", api_key="hemlig"))
+
+
+def test_an_abstention_is_answered_from_the_retrieved_evidence(server):
+    """Where the composer abstained, the LLM may answer from retrieved passages; the same checks apply."""
+    abstained = Answer("Vad säger planen om introduktion?", REFUSAL["sv"], abstained=True)
+    backend = llm.get_backend(make_settings(server))
+    server.reply = "Introduktionen följs upp med en enkät till deltagarna [2]."
+    result = llm.rewrite_with_llm(abstained, list(EVIDENCE), backend, "sv", answer_abstentions=True)
+    assert not result.abstained and len(server.requests) == 1
+    assert [c.quote for c in result.citations] == [EVIDENCE[1].quote] and result.citations[0].n == 1
+    assert result.answer.endswith("[1].")
+    # without the flag (the old behaviour for callers that only want rephrasing) nothing is sent
+    assert llm.rewrite_with_llm(abstained, list(EVIDENCE), backend, "sv") is abstained
+
+
+@pytest.mark.slow
+def test_engine_sends_the_retrieved_evidence_also_when_it_would_abstain(server, built_assistant):
+    from assistant.service import Assistant
+
+    settings = built_assistant.settings.model_copy(update={"llm_base_url": server.base_url, "llm_model": "test-modell"})
+    assistant = Assistant(settings)
+    assistant._embedder = built_assistant.embedder
+    server.reply = "Det framgår inte av dokumenten."
+    answer = assistant.ask("Vad är budgeten för Södra 2026?")
+    assert len(server.requests) == 1, "the abstention went to the LLM with the retrieved passages"
+    user = server.requests[0]["json"]["messages"][1]["content"]
+    assert '<evidence id="1"' in user
+    assert answer.abstained
+    server.reply = "Rådet ansvarar för VFU-arbetet i Södra [1]."
+    answer = assistant.ask("Vem ansvarar för VFU-arbetet i Södra?")
+    assert not answer.abstained and answer.citations and answer.citations[0].n == 1
+    assert built_assistant.index.doc_lines[answer.citations[0].source]  # a verified citation of the corpus

@@ -19,7 +19,7 @@ from assistant.store.errors import IndexDamaged, IndexNotFound, IngestBusy
 from assistant.store.loaded import load_index
 from assistant.store.vectors import ChromaVectorStore, ExactVectorStore
 
-PROJECT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+PROJECT_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 SMALL_DOCS = ("000_a136ead4faa7fb25.txt", "004_6fc778f79882cfcd.txt")
 NEW_DOC = """# Regionala vårdkompetensrådet Testregion aktivitetsplan 2027
 
