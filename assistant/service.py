@@ -1,7 +1,9 @@
 """One facade over the pipeline, shared by the CLI and the web app.
 
 It loads the index and the embedder lazily, reloads the index when a new build is published (so
-answers switch from the old index to the new one without a restart), and serialises ingests.
+answers switch from the old index to the new one without a restart), and serialises ingests. The
+follow-up workflow (``Assistant.followup``) opens the application database lazily, and every ingest
+registers the plans' activity records there (when a database is in use).
 """
 
 from __future__ import annotations
@@ -17,8 +19,16 @@ from typing import Literal
 
 from assistant import __version__
 from assistant.answer.engine import Answer, answer_question
+from assistant.db import Repository, open_database
 from assistant.embedding import get_embedder
-from assistant.followup import build_summary, summary_reply
+from assistant.followup import (
+    FollowupTracker,
+    build_summary,
+    database_in_use,
+    default_user,
+    resolve_database_url,
+    summary_reply,
+)
 from assistant.ingest.pipeline import IngestReport, ingest
 from assistant.settings import Settings, get_settings
 from assistant.store.build import current_build_dir
@@ -45,6 +55,8 @@ class Assistant:
         self._pointer_stamp: tuple[int, int, int] | None = None
         self._embedder = None
         self._lock = threading.Lock()
+        self._followup: FollowupTracker | None = None
+        self._followup_lock = threading.Lock()
 
     @property
     def embedder(self):
@@ -67,6 +79,27 @@ class Assistant:
                     self._index = load_index(self.settings)
                 self._pointer_stamp = stamp
             return self._index
+
+    @property
+    def followup(self) -> FollowupTracker:
+        """The follow-up workflow (statuses per activity) over the application database.
+
+        The database (``settings.database_url``, default ``<project>/var/app.db``) is opened, created
+        or upgraded on first use; the index's activity records are registered before the first
+        follow-up command. Raises :class:`assistant.db.DatabaseError` when it cannot be opened.
+        """
+        with self._followup_lock:
+            if self._followup is None:
+                database = open_database(resolve_database_url(self.settings))
+                self._followup = FollowupTracker(Repository(database), lambda: self.index,
+                                                 user=default_user(self.settings))
+            return self._followup
+
+    def _followup_in_use(self) -> FollowupTracker | None:
+        """The follow-up workflow when a database is in use (configured, existing or already open), else None."""
+        if self._followup is None and not database_in_use(self.settings):
+            return None
+        return self.followup
 
     def ask(self, question: str, history=None, councils: list[str] | None = None,
             sources: list[str] | None = None) -> Answer:
@@ -94,9 +127,22 @@ class Assistant:
         return Reply(kind="answer", answer=self.ask(text, history, councils=councils, sources=sources))
 
     def summary(self, councils=None, period=None, keyword=None, focus_area=None, date_field="any"):
-        """A follow-up draft (assistant.followup.FollowUpSummary) of the councils' activity plans."""
-        return build_summary(self.index, councils=councils, period=period, keyword=keyword,
-                             focus_area=focus_area, date_field=date_field)
+        """A follow-up draft (assistant.followup.FollowUpSummary) of the councils' activity plans.
+
+        When a database is in use, the rows carry its record ids and the latest entries fill Status
+        and Kommentar; a database that cannot be read leaves them as in the plans (logged).
+        """
+        index = self.index
+        record_ids = entries = None
+        try:
+            tracker = self._followup_in_use()
+            if tracker is not None:
+                record_ids, entries = tracker.record_ids(index), tracker.latest_entries()
+        except Exception:  # the draft must not depend on the database being reachable
+            log.warning("follow-up data unavailable; the draft has no statuses", exc_info=True)
+            record_ids = entries = None
+        return build_summary(index, councils=councils, period=period, keyword=keyword,
+                             focus_area=focus_area, date_field=date_field, record_ids=record_ids, entries=entries)
 
     def summary_reply(self, text: str) -> str | None:
         """Markdown when a chat message asks for a follow-up draft, else None."""
@@ -106,7 +152,25 @@ class Assistant:
         report = ingest(self.settings, rebuild=rebuild, progress=progress, embedder=self.embedder, lock_wait_s=30.0)
         with self._lock:
             self._index = None
+        self.sync_followup()
         return report
+
+    def sync_followup(self) -> bool:
+        """Register the index's activity records in the database (when one is in use); True when done.
+
+        Called after every ingest, so follow-up entries stay attached to their activities when a plan
+        is re-ingested; a failure is logged and never fails the ingest (the next follow-up command
+        syncs again).
+        """
+        try:
+            tracker = self._followup_in_use()
+            if tracker is None:
+                return False
+            tracker.sync(self.index, force=True)
+            return True
+        except Exception:
+            log.warning("could not register the activity records in the database", exc_info=True)
+            return False
 
     def ensure_index(self, progress=None) -> IngestReport | None:
         """Build the index if there is none yet."""

@@ -2,8 +2,9 @@
 
 :mod:`~assistant.followup.build` builds the draft from the activity records (rows, filters, cited
 introductions), :mod:`~assistant.followup.render` writes it as Markdown, CSV or Word, and
-:mod:`~assistant.followup.chat` serves drafts asked for in a chat message. Periods are read by
-:mod:`assistant.lang.periods`.
+:mod:`~assistant.followup.chat` serves drafts asked for in a chat message, and
+:mod:`~assistant.followup.tracking` keeps the follow-up as a workflow (a status per activity in the
+application database). Periods are read by :mod:`assistant.lang.periods`.
 """
 
 from __future__ import annotations
@@ -27,14 +28,34 @@ from assistant.followup.render import (
     write_csv,
     write_docx,
 )
+from assistant.followup.tracking import (
+    FollowupError,
+    FollowupTracker,
+    ImportChange,
+    ImportResult,
+    StatusRow,
+    database_in_use,
+    default_user,
+    entries_csv,
+    resolve_database_url,
+    sync_records,
+)
 
 __all__ = [
     "DATE_FIELDS",
     "CouncilSection",
     "FollowUpSummary",
+    "FollowupError",
+    "FollowupTracker",
+    "ImportChange",
+    "ImportResult",
+    "StatusRow",
     "SummaryError",
     "SummaryRow",
     "build_summary",
+    "database_in_use",
+    "default_user",
+    "entries_csv",
     "markdown_table",
     "parse_summary_request",
     "plan_councils",
@@ -42,7 +63,9 @@ __all__ = [
     "render_markdown",
     "render_overview_markdown",
     "resolve_councils",
+    "resolve_database_url",
     "summary_reply",
+    "sync_records",
     "write_csv",
     "write_docx",
 ]

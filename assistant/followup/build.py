@@ -2,8 +2,10 @@
 
 A council secretariat reports on its plan: what was promised, who owns it, when, and how it is
 measured. :func:`build_summary` lays every matching activity out as a row (focus area, goal,
-activity, owner, contacts, timeline, follow-up measure and date, source lines) with empty
-"Status" and "Kommentar" columns for a person to fill in. Each council gets an introduction whose
+activity, owner, contacts, timeline, follow-up measure and date, source lines) with "Status" and
+"Kommentar" columns for a person to fill in (filled from the latest follow-up entries when the caller
+passes them, see :mod:`assistant.followup.tracking`). Every row carries the activity's record id
+(:mod:`assistant.db.record_ids`), so a filled-in CSV can be read back. Each council gets an introduction whose
 sentences carry verified citations ``[n]`` (the plan's name and period, and how the plan says it is
 followed up). Rendering is in :mod:`assistant.followup.render`, chat requests in
 :mod:`assistant.followup.chat`.
@@ -18,10 +20,13 @@ Nothing here paraphrases the plans: cells are the record fields as written in th
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from assistant.answer.citations import Citation, CitationBuilder
 from assistant.answer.evidence import sentences
+from assistant.db.record_ids import assign_record_ids
 from assistant.lang.abbreviations import find_abbreviations
 from assistant.lang.councils import council_aliases, council_region
 from assistant.lang.patterns import compile_ci, follow_up_verb
@@ -35,6 +40,7 @@ from assistant.lang.periods import (
     plan_year,
     within,
 )
+from assistant.lang.spelling import fold
 from assistant.lang.tokens import stem, words
 from assistant.messages import REFUSAL_PHRASE
 from assistant.schema import KIND_ACTIVITY, ActivityRecord
@@ -108,6 +114,7 @@ class SummaryRow:
     timeline_period: str = ""
     status: str = ""
     comment: str = ""
+    record_id: str = ""  # the activity's id in the application database ("Id" in the CSV)
 
     @property
     def source_label(self) -> str:
@@ -166,7 +173,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("follow_up", "Uppföljningsdatum"), ("source_label", "Källa"), ("status", "Status"), ("comment", "Kommentar"),
 ]
 OPTIONAL_COLUMNS = {"focus_area", "goal", "content"}
-CSV_COLUMNS: list[tuple[str, str]] = [("council", "Råd"), ("plan", "Plan")] + COLUMNS[:7] \
+CSV_COLUMNS: list[tuple[str, str]] = [("record_id", "Id"), ("council", "Råd"), ("plan", "Plan")] + COLUMNS[:7] \
     + [("timeline_period", "Tidplan (tolkad)")] + COLUMNS[7:]
 
 
@@ -184,7 +191,9 @@ def names_pattern(names: list[str]) -> re.Pattern:
 
 
 def resolve_councils(names: list[str] | str | None, known: list[str]) -> list[str]:
-    """Council names as given ("Södra", "RVKR Södra", "Mellansverige", "nationella", "alla") → index names."""
+    """Council names as given ("Södra", "RVKR Södra", "Mellansverige", "nationella", "alla") → index names.
+
+    Å, ä and ö may be written without their dots and rings ("sodra", "rvkr sodra")."""
     if isinstance(names, str):
         names = [names]
     requested = [part.strip() for name in names or [] for part in re.split(r"[,;]", name) if part.strip()]
@@ -193,7 +202,8 @@ def resolve_councils(names: list[str] | str | None, known: list[str]) -> list[st
     chosen: list[str] = []
     for name in requested:
         hits = [c for c in known if names_pattern(council_aliases(c)).fullmatch(name.strip())
-                or (len(name) >= 3 and name.lower() in c.lower())]
+                or names_pattern([fold(alias) for alias in council_aliases(c)]).fullmatch(fold(name.strip()))
+                or (len(name) >= 3 and fold(name) in fold(c))]
         if not hits:
             raise SummaryError(f"Okänt råd: {name}. Välj bland: {', '.join(known)} (eller 'alla').")
         chosen.extend(c for c in hits if c not in chosen)
@@ -208,11 +218,61 @@ def councils_in_text(text: str, known: list[str]) -> list[str]:
     return [c for c in known if names_pattern(council_aliases(c)).search(text)]
 
 
-# ====================================================================== building
+# ====================================================================== record ids
+RecordKey = tuple[str, int]  # (source, position among that source's records in the index)
+
+
 def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", text or "").strip()
 
 
+def record_keys(records: list[ActivityRecord]) -> list[RecordKey]:
+    """(source, position) of each record: its place among the records of its source, in index order.
+
+    The position is what :meth:`assistant.db.Repository.sync_plan_records` stores, so a key finds a
+    record's database id.
+    """
+    seen: dict[str, int] = {}
+    keys = []
+    for record in records:
+        position = seen.get(record.source, 0)
+        seen[record.source] = position + 1
+        keys.append((record.source, position))
+    return keys
+
+
+def record_payloads(index) -> dict[str, list[dict]]:
+    """The activity records of every plan in ``index`` as database records, per source (sorted)."""
+    documents = index.documents()
+    payloads: dict[str, list[dict]] = {}
+    for record, (source, position) in zip(index.records, record_keys(index.records), strict=True):
+        meta = documents.get(source, {})
+        payloads.setdefault(source, []).append({
+            "council": record.council, "source": source, "title": _clean(meta.get("title") or record.title),
+            "activity": _clean(record.activity), "focus_area": _clean(record.focus_area),
+            "owner": _clean(record.owner), "timeline": _clean(record.timeline),
+            "follow_up": _clean(record.follow_up), "position": position,
+        })
+    return dict(sorted(payloads.items()))
+
+
+def content_record_ids(index) -> dict[RecordKey, str]:
+    """Record ids computed from the plans alone (no database): what a fresh database assigns.
+
+    Sources are taken in sorted order, each reserving its ids for the next, as
+    :func:`assistant.followup.tracking.sync_records` registers them. Once a database has seen
+    earlier versions of a plan, its ids (which survive edits) are the ones to use.
+    """
+    ids: dict[RecordKey, str] = {}
+    reserved: set[str] = set()
+    for source, payloads in record_payloads(index).items():
+        for payload, record_id in zip(payloads, assign_record_ids(payloads, reserved=reserved), strict=True):
+            ids[(source, payload["position"])] = record_id
+            reserved.add(record_id)
+    return ids
+
+
+# ====================================================================== building
 def _timeline_from_content(index, record: ActivityRecord) -> str:
     """A line of the activity's own "Innehåll" text that dates it ("Planeras presentation ht -26")."""
     content = normalize_for_match(record.content)
@@ -379,7 +439,8 @@ def _intro(index, council: str, records: list[ActivityRecord], cite: CitationBui
 
 def build_summary(index, councils: list[str] | str | None = None, period: str | None = None,
                   keyword: list[str] | str | None = None, focus_area: str | None = None,
-                  date_field: str = "any") -> FollowUpSummary:
+                  date_field: str = "any", record_ids: Mapping[RecordKey, str] | None = None,
+                  entries: Mapping[str, Any] | None = None) -> FollowUpSummary:
     """A follow-up draft of the councils' activity plans, filtered by period, keyword(s) and focus area.
 
     Several keywords are alternatives: an activity matching any of them is taken. A keyword matches
@@ -389,6 +450,11 @@ def build_summary(index, councils: list[str] | str | None = None, period: str | 
     ``index`` is a :class:`~assistant.index.LoadedIndex` (or anything with ``records``, ``chunks``,
     ``documents()`` and ``doc_lines``). Raises :class:`SummaryError` for an unknown council or a
     period that holds no date.
+
+    ``record_ids``: the database ids of the records by :func:`record_keys` (default:
+    :func:`content_record_ids`); ``entries``: the latest follow-up entry per record id (anything with
+    ``status`` and ``comment``), which fills the rows' Status and Kommentar. Without them the function
+    needs no database.
     """
     if date_field not in DATE_FIELDS:
         raise SummaryError(f"Okänt datumfält: {date_field}. Välj bland: {', '.join(DATE_FIELDS)}.")
@@ -409,6 +475,9 @@ def build_summary(index, councils: list[str] | str | None = None, period: str | 
     matched_keywords: set[str] = set()
 
     documents = index.documents()
+    ids = dict(record_ids) if record_ids is not None else content_record_ids(index)
+    keys = {id(record): key for record, key in zip(index.records, record_keys(index.records), strict=True)}
+    entries = entries or {}
     cite = CitationBuilder(index, MAX_CITATIONS)
     summary = FollowUpSummary([], [], chosen, period=period, period_interval=interval, date_field=date_field,
                               keywords=keywords, keyword_forms=forms, focus_area=_clean(focus_area or ""))
@@ -420,6 +489,10 @@ def build_summary(index, councils: list[str] | str | None = None, period: str | 
         for record in records:
             meta = documents.get(record.source, {})
             row = _row(index, record, meta.get("title") or record.source, meta.get("period", ""))
+            row.record_id = ids.get(keys[id(record)], "")
+            entry = entries.get(row.record_id) if row.record_id else None
+            if entry is not None:
+                row.status, row.comment = entry.status, entry.comment
             if focus_patterns and not _matches(focus_patterns, row.focus_area):
                 continue
             if period and not _row_in_period(row, period, date_field, meta.get("period", "")):

@@ -3,7 +3,7 @@
 :func:`render_markdown` writes the filters, an overview for a theme over several councils
 (:func:`render_overview_markdown`), a section per council with its cited introduction and a pipe
 table of its activities, and the sources. :func:`render_csv` gives one line per activity with every
-column; :func:`write_docx` a landscape Word document with a table per focus area. The cells are the
+column (its record id first); :func:`write_docx` a landscape Word document with a table per focus area. The cells are the
 rows' fields as they are: nothing is paraphrased.
 """
 
@@ -132,7 +132,8 @@ def render_markdown(summary: FollowUpSummary, overview: bool | None = None) -> s
 
 
 def render_csv(summary: FollowUpSummary, delimiter: str = ",") -> str:
-    """One line per activity with every column (council and plan included); Status/Kommentar empty."""
+    """One line per activity with every column: "Id" (the record id that ``assistant followup import``
+    reads back), council, plan, …, Status and Kommentar (the latest follow-up entry, else empty)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=[header for _, header in CSV_COLUMNS], delimiter=delimiter)
     writer.writeheader()

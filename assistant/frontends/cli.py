@@ -1,4 +1,4 @@
-"""Command line: ``assistant ingest | ask | chat | eval | prepare-model | serve``.
+"""Command line: ``assistant ingest | ask | chat | summary | followup | eval | prepare-model | serve``.
 
 Exit codes: 0 ok, 2 invalid input (empty/too long question, unreadable batch file),
 3 index missing or damaged, 4 embedding model missing, 5 another ingest is running, 1 other errors.
@@ -10,11 +10,14 @@ import argparse
 import json
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
+from assistant.db import STATUSES, DatabaseError, DatabaseValidationError
 from assistant.embedding import EmbeddingError
 from assistant.followup import (
     DATE_FIELDS,
+    FollowupError,
     SummaryError,
     build_summary,
     render_csv,
@@ -23,6 +26,7 @@ from assistant.followup import (
     write_csv,
     write_docx,
 )
+from assistant.followup.tracking import entries_csv, entry_dict
 from assistant.service import Assistant
 from assistant.settings import PROJECT_ROOT, get_settings
 from assistant.store.errors import IndexDamaged, IndexNotFound, IngestBusy
@@ -138,16 +142,19 @@ def cmd_chat(args) -> int:
 
 
 def cmd_summary(args) -> int:
+    assistant = Assistant()  # its summary() adds the database's record ids and statuses when one is in use
+    return summary_command(assistant.index, args, build=assistant.summary)
 
-    return summary_command(Assistant().index, args)
 
+def summary_command(index, args: argparse.Namespace, stdout=None, build=None) -> int:
+    """Run ``assistant summary``: 0 when written, 2 for an unknown council or unreadable period.
 
-def summary_command(index, args: argparse.Namespace, stdout=None) -> int:
-    """Run ``assistant summary``: 0 when written, 2 for an unknown council or unreadable period."""
+    ``build``: what makes the draft from the filters (default ``build_summary`` over ``index``)."""
     stdout = stdout or sys.stdout
+    build = build or (lambda **filters: build_summary(index, **filters))
     try:
-        summary = build_summary(index, councils=args.council or None, period=args.period, keyword=args.keyword or None,
-                                focus_area=args.focus_area, date_field=args.date_field)
+        summary = build(councils=args.council or None, period=args.period, keyword=args.keyword or None,
+                        focus_area=args.focus_area, date_field=args.date_field)
     except SummaryError as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 2
@@ -174,6 +181,195 @@ def _emit(text: str, out: str | None, stdout) -> None:
         print(f"Skrev {out}.", file=stdout)
     else:
         stdout.write(text)
+
+
+# ====================================================================== assistant followup …
+def cmd_followup(args) -> int:
+    return followup_command(Assistant(), args)
+
+
+def followup_command(assistant, args: argparse.Namespace, stdout=None) -> int:
+    """Run ``assistant followup <action>``: 0 ok, 2 invalid input (unknown id, status, council, date,
+    unreadable CSV), 1 when the database cannot be opened."""
+    stdout = stdout or sys.stdout
+    try:
+        return _FOLLOWUP_ACTIONS[args.action](assistant.followup, args, stdout)
+    except (FollowupError, SummaryError, DatabaseValidationError) as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except DatabaseError as exc:
+        print(f"Fel: databasen kunde inte användas: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _date_argument(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise FollowupError(f"Ogiltigt datum ”{text}”. Skriv datumet som ÅÅÅÅ-MM-DD, t.ex. 2027-01-15.") from None
+
+
+def _print_json(data, stdout) -> None:
+    stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _short(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
+def _latest_line(entry) -> str:
+    parts = [f"{entry.entry_date.isoformat()}, {entry.recorded_by}"]
+    parts += [f"kommentar: {entry.comment}"] if entry.comment else []
+    parts += [f"underlag: {entry.evidence}"] if entry.evidence else []
+    return "; ".join(parts)
+
+
+def _print_status_rows(rows, stdout, due: bool = False) -> None:
+    for row in rows:
+        status = row.status or "ingen uppföljning än"
+        print(f"{row.record_id}  [{status}]  {row.council}: {_short(row.activity)}", file=stdout)
+        facts = [f"tidplan: {row.timeline or '–'}", f"uppföljning: {row.follow_up or '–'}", f"ansvarig: {row.owner or '–'}"]
+        if due:
+            facts.insert(0, f"{row.due_because} slutade {row.due_date.isoformat()}")
+        print("    " + "; ".join(facts), file=stdout)
+        if row.latest is not None:
+            print(f"    senast: {_latest_line(row.latest)}", file=stdout)
+
+
+def _followup_list(tracker, args, stdout) -> int:
+    rows = tracker.list_status(council=args.council or None, period=args.period, status=args.status,
+                               focus_area=args.focus_area)
+    if args.json:
+        _print_json([row.to_dict() for row in rows], stdout)
+    elif rows:
+        _print_status_rows(rows, stdout)
+        print(f"{len(rows)} aktiviteter.", file=stdout)
+    else:
+        print("Inga aktiviteter matchar urvalet.", file=stdout)
+    return EXIT_OK
+
+
+def _followup_set(tracker, args, stdout) -> int:
+    entry = tracker.set_status(args.record_id, args.status, comment=args.comment or "", evidence=args.evidence or "",
+                               entry_date=_date_argument(args.date))
+    record = tracker.record(entry.record_id)
+    print(f"Registrerade ”{entry.status}” för {entry.record_id} ({record.council}: {_short(record.activity, 70)}), "
+          f"{entry.entry_date.isoformat()}, av {entry.recorded_by}.", file=stdout)
+    return EXIT_OK
+
+
+def _followup_history(tracker, args, stdout) -> int:
+    record = tracker.record(args.record_id)
+    entries = tracker.history(record.record_id)
+    if args.json:
+        _print_json({"record_id": record.record_id, "council": record.council, "activity": record.activity,
+                     "source": record.source, "in_plan": record.in_plan,
+                     "entries": [entry_dict(entry) for entry in entries]}, stdout)
+        return EXIT_OK
+    print(f"{record.record_id}  {record.council}: {record.activity}"
+          + ("" if record.in_plan else "  (finns inte längre i planen)"), file=stdout)
+    if not entries:
+        print("Ingen uppföljning registrerad än.", file=stdout)
+    for entry in entries:
+        print(f"  {entry.entry_date.isoformat()}  {entry.status:<12} {entry.recorded_by}"
+              + (f" – {entry.comment}" if entry.comment else "") + (f" (underlag: {entry.evidence})" if entry.evidence else ""),
+              file=stdout)
+    return EXIT_OK
+
+
+def _followup_due(tracker, args, stdout) -> int:
+    on = _date_argument(args.date) or date.today()
+    rows = tracker.due(on, council=args.council or None)
+    if args.json:
+        _print_json([row.to_dict() for row in rows], stdout)
+    elif rows:
+        print(f"Förfallna aktiviteter den {on.isoformat()} (tidplan eller uppföljningsdatum passerad, inte Klar/Struken):",
+              file=stdout)
+        _print_status_rows(rows, stdout, due=True)
+        print(f"{len(rows)} aktiviteter.", file=stdout)
+    else:
+        print(f"Inga förfallna aktiviteter den {on.isoformat()}.", file=stdout)
+    return EXIT_OK
+
+
+def _followup_import(tracker, args, stdout) -> int:
+    result = tracker.import_csv(args.file, dry_run=not args.apply)
+    for change in result.changes:
+        old = f"”{change.old_status}”" if change.old_status else "(ingen status)"
+        comment = f" – {change.comment}" if change.comment and change.comment != change.old_comment else ""
+        print(f"Rad {change.line}: {change.record_id} ({change.council}: {_short(change.activity, 60)}) "
+              f"{old} → ”{change.new_status}”{comment}", file=stdout)
+    counts = f"{len(result.changes)} ändringar, {result.unchanged} oförändrade, {result.empty} tomma rader"
+    if not result.changes:
+        print(f"Inga ändringar att registrera ({counts}).", file=stdout)
+    elif result.applied:
+        print(f"Registrerade {len(result.entries)} uppföljningar ({counts}).", file=stdout)
+    else:
+        print(f"Torrkörning: inget har sparats ({counts}). Kör igen med --apply för att registrera ändringarna.",
+              file=stdout)
+    return EXIT_OK
+
+
+def _followup_export(tracker, args, stdout) -> int:
+    rows = tracker.export_entries()
+    if args.format == "json":
+        text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = entries_csv(rows, args.delimiter)
+    if args.out:
+        # CSV with a BOM, like the draft, so Excel reads å, ä, ö
+        Path(args.out).write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8", newline="")
+        print(f"Skrev {args.out} ({len(rows)} uppföljningar).", file=stdout)
+    else:
+        stdout.write(text)
+    return EXIT_OK
+
+
+_FOLLOWUP_ACTIONS = {"list": _followup_list, "set": _followup_set, "history": _followup_history, "due": _followup_due,
+                     "import": _followup_import, "export": _followup_export}
+
+
+def add_followup_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The actions of ``assistant followup``."""
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ÅTGÄRD")
+    statuses = ", ".join(STATUSES)
+    council_help = "råd: Södra, Mellansverige, nationella, 'alla' (kan upprepas eller kommasepareras)"
+
+    p = actions.add_parser("list", help="aktiviteterna med senaste status")
+    p.add_argument("--council", "--rad", action="append", dest="council", metavar="RÅD", help=council_help)
+    p.add_argument("--period", help="bara aktiviteter med tidplan eller uppföljningsdatum i perioden, t.ex. 'Q3 2026'")
+    p.add_argument("--status", help=f"bara aktiviteter med denna senaste status ({statuses}); "
+                                    "”Ej påbörjad” tar även med aktiviteter utan uppföljning")
+    p.add_argument("--focus-area", help="bara aktiviteter vars fokusområde matchar")
+    p.add_argument("--json", action="store_true", help="skriv raderna som JSON (id och senaste uppföljning per aktivitet)")
+
+    p = actions.add_parser("set", help="registrera en status för en aktivitet")
+    p.add_argument("record_id", metavar="ID", help="aktivitetens id (se 'assistant followup list')")
+    p.add_argument("--status", required=True, help=f"en av: {statuses}")
+    p.add_argument("--comment", "--kommentar", dest="comment", help="kommentar")
+    p.add_argument("--evidence", "--underlag", dest="evidence", help="underlag: fritext eller länk")
+    p.add_argument("--date", "--datum", dest="date", metavar="ÅÅÅÅ-MM-DD", help="datumet statusen gäller (standard: i dag)")
+
+    p = actions.add_parser("history", help="alla registrerade statusar för en aktivitet")
+    p.add_argument("record_id", metavar="ID", help="aktivitetens id")
+    p.add_argument("--json", action="store_true", help="skriv historiken som JSON")
+
+    p = actions.add_parser("due", help="förfallna aktiviteter: tidplan eller uppföljningsdatum passerad, inte Klar/Struken")
+    p.add_argument("--council", "--rad", action="append", dest="council", metavar="RÅD", help=council_help)
+    p.add_argument("--date", "--datum", dest="date", metavar="ÅÅÅÅ-MM-DD", help="per detta datum (standard: i dag)")
+    p.add_argument("--json", action="store_true", help="skriv raderna som JSON")
+
+    p = actions.add_parser("import", help="läs in en ifylld CSV från 'assistant summary --format csv' (torrkörning)")
+    p.add_argument("file", metavar="FIL.csv", help="CSV med kolumnerna Id, Status och Kommentar (',' eller ';')")
+    p.add_argument("--apply", action="store_true", help="registrera ändringarna (utan flaggan visas de bara)")
+
+    p = actions.add_parser("export", help="exportera alla registrerade uppföljningar")
+    p.add_argument("--format", choices=("csv", "json"), default="csv", help="csv (standard) eller json")
+    p.add_argument("-o", "--out", help="fil att skriva till (standard: skärmen)")
+    p.add_argument("--delimiter", default=",", help="fältavgränsare för csv (t.ex. ';' för svenskt Excel)")
+    return parser
 
 
 def cmd_prepare_model(args) -> int:
@@ -253,6 +449,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("summary", help="utkast till uppföljning av aktivitetsplanerna (Markdown, DOCX eller CSV)")
     add_summary_arguments(p)
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("followup", help="uppföljning: status per aktivitet (list, set, history, due, import, export)")
+    add_followup_arguments(p)
+    p.set_defaults(func=cmd_followup)
 
     p = sub.add_parser("serve", help="starta webbappen")
     p.set_defaults(func=cmd_serve)
