@@ -57,37 +57,38 @@ from assistant.build.evaluation import (
 from assistant.build.evaluation.runner import perturbed_summary
 
 # ----------------------------------------------------------------- floors of the CI gate (test split)
-# Today's measured values of the assistant on the TEST split, minus a margin of about 5 points, rounded
-# down (ceilings: plus 5, rounded up). They must only go up (ceilings only down): raise them when the
-# engine gets better, never lower them to make a change pass. Measured 2026-12-01 on the engine of the
-# working tree at the time (index of the project corpus, ONNX e5-small); the measured value is the
+# Today's measured values of the assistant on the TEST split, minus a margin of about 5 points or one
+# question of the group, whichever is larger, rounded down (ceilings: plus, rounded up). They must only
+# go up (ceilings only down): raise them when the engine gets better, never lower them to make a change
+# pass. First set 2026-12-01 on the engine before the answer-engine work (then: all 0.277); raised the
+# same day on the new engine (index of the project corpus, ONNX e5-small); the measured value is the
 # comment after each floor.
 ACCURACY_FLOORS = {                 # answer accuracy over the answerable rows of a group
-    "all": 0.22,                    # 0.277 (119 answerable)
-    "kind:owner": 0.22,             # 0.273 (11)
-    "kind:contact": 0.32,           # 0.375 (8)
-    "kind:time": 0.35,              # 0.400 (15)
-    "kind:fact": 0.28,              # 0.333 (24)
-    "kind:list": 0.20,              # 0.250 (12)
-    "kind:cross": 0.00,             # 0.000 (7)
-    "kind:followup": 0.00,          # 0.000 (3)
-    "kind:aggregate": 0.02,         # 0.077 (26)
-    "kind:definition": 0.56,        # 0.615 (13)
-    "lang:sv": 0.26,                # 0.316 (98)
-    "lang:en": 0.04,                # 0.095 (21)
-    "style:formal": 0.28,           # 0.337 (92)
-    "style:typed": 0.02,            # 0.074 (27)
+    "all": 0.45,                    # 0.504 (119 answerable)
+    "kind:owner": 0.36,             # 0.455 (11)
+    "kind:contact": 0.37,           # 0.500 (8)
+    "kind:time": 0.66,              # 0.733 (15)
+    "kind:fact": 0.41,              # 0.458 (24)
+    "kind:list": 0.33,              # 0.417 (12)
+    "kind:cross": 0.00,             # 0.143 (7)
+    "kind:followup": 0.00,          # 0.333 (3)
+    "kind:aggregate": 0.46,         # 0.500 (26)
+    "kind:definition": 0.61,        # 0.692 (13)
+    "lang:sv": 0.53,                # 0.582 (98)
+    "lang:en": 0.09,                # 0.143 (21)
+    "style:formal": 0.42,           # 0.478 (92)
+    "style:typed": 0.54,            # 0.593 (27)
 }
 METRIC_FLOORS = {                   # over the whole test split
-    "abstention_accuracy": 0.50,        # 0.556 (27 unanswerable)
-    "citation_precision": 0.81,         # 0.868
-    "supporting_quotes": 0.91,          # 0.968
-    "retrieved_top5_accuracy": 0.74,    # 0.798
+    "abstention_accuracy": 0.51,        # 0.556 (27 unanswerable)
+    "citation_precision": 0.81,         # 0.866
+    "supporting_quotes": 0.93,          # 0.981
+    "retrieved_top5_accuracy": 0.76,    # 0.815
     "recall_at_5": 0.92,                # 0.975
-    "mrr": 0.92,                        # 0.970
+    "mrr": 0.92,                        # 0.977
 }
 METRIC_CEILINGS = {
-    "false_abstention_rate": 0.42,      # 0.370: answerable questions refused (lower it, never raise it)
+    "false_abstention_rate": 0.16,      # 0.109: answerable questions refused (lower it, never raise it)
 }
 QUOTE_VALIDITY = 1.0                    # every quote verbatim in its cited lines: exactly, always
 MIN_TEST_ROWS = 100
