@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 MODEL_DIR := models/multilingual-e5-small
 
 
-.PHONY: install model index run test eval bench clean browser postgres
+.PHONY: install model index run test eval bench clean browser postgres strace
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,13 @@ browser:
 postgres:
 	bash .ci/ensure-postgres.sh
 
-test: model browser postgres
+strace:
+	@if ! command -v strace >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq strace; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq strace; fi; \
+	fi
+
+test: model browser postgres strace
 	$(PY) -m pytest
 
 eval: index

@@ -13,9 +13,11 @@ import threading
 from importlib import resources
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from assistant.embedding import EmbeddingError
 from assistant.frontends.web.handlers import Handlers
+from assistant.frontends.web.security import SecurityMiddleware, allowed_host_names
 from assistant.frontends.web.views import (
     DATE_FIELD_CHOICES,
     DOC_HEADERS,
@@ -41,6 +43,12 @@ EXAMPLES = [
 ]
 UPLOAD_TYPES = [".pdf", ".docx", ".md", ".txt"]
 CSS = resources.files("assistant.frontends.web").joinpath("style.css").read_text(encoding="utf-8")
+#: Gradio's temporary files (uploads, follow-up downloads): every hour, those older than an hour are deleted
+#: (and all of them when the server stops).
+DELETE_CACHE = (3600, 3600)
+#: Requests waiting in the queue per allowed concurrent request (settings.max_concurrent_requests); beyond
+#: that a new request is refused at once ("the queue is full") instead of waiting without end.
+QUEUE_PER_WORKER = 10
 
 
 def build_app(assistant: Assistant | None = None, settings: Settings | None = None) -> gr.Blocks:
@@ -56,7 +64,7 @@ def build_app(assistant: Assistant | None = None, settings: Settings | None = No
         council_choices, document_choices, rows, start_notice = [], [], [], box("error", user_error(exc))
     plan_choices = ui.summary_councils().get("choices", [])
 
-    with gr.Blocks(title=APP_TITLE, analytics_enabled=False) as demo:
+    with gr.Blocks(title=APP_TITLE, analytics_enabled=False, delete_cache=DELETE_CACHE) as demo:
         gr.HTML(f"<h2 style='margin:.2em 0'>{esc(APP_TITLE)}</h2>"
                 "<div class='va-meta'>Svar på frågor om vårdkompetensrådens planer – varje påstående har en "
                 "källhänvisning [n] med ordagrant citat. Finns svaret inte i dokumenten säger assistenten det.</div>")
@@ -173,13 +181,18 @@ def build_app(assistant: Assistant | None = None, settings: Settings | None = No
 
         gr.api(ui.chat_api, api_name="chat")
 
-    demo.queue(default_concurrency_limit=settings.max_concurrent_requests)
+    demo.queue(default_concurrency_limit=settings.max_concurrent_requests,
+               max_size=QUEUE_PER_WORKER * settings.max_concurrent_requests)
     demo.va_settings = settings  # type: ignore[attr-defined]
     return demo
 
 
 def launch(demo: gr.Blocks, settings: Settings | None = None, **overrides):
-    """Start the server with the app's settings (host, port, auth, CSS); ``overrides`` go to launch()."""
+    """Start the server with the app's settings (host, port, auth, CSS); ``overrides`` go to launch().
+
+    The FastAPI app Gradio creates gets :class:`SecurityMiddleware` (Host allow-list, security headers)
+    through ``app_kwargs``; static file workers (other processes, without it) stay off.
+    """
     settings = settings or getattr(demo, "va_settings", None) or get_settings()
     auth = (settings.auth_user, settings.auth_password) if settings.auth_user and settings.auth_password else None
     options = dict(
@@ -187,8 +200,14 @@ def launch(demo: gr.Blocks, settings: Settings | None = None, **overrides):
         auth_message="Logga in för att använda Vårdkompetens-assistenten.",
         share=False, ssr_mode=False, mcp_server=False, run_history=False, footer_links=["api", "settings"],
         show_error=False, css=CSS, theme=gr.themes.Default(), max_file_size=settings.max_file_bytes,
+        num_workers=0,
     )
     options.update(overrides)
+    hosts = allowed_host_names(options["server_name"], [settings.host, *settings.allowed_hosts])
+    app_kwargs = dict(options.get("app_kwargs") or {})
+    app_kwargs["middleware"] = [Middleware(SecurityMiddleware, allowed_hosts=hosts),
+                                *app_kwargs.get("middleware", [])]
+    options["app_kwargs"] = app_kwargs
     return demo.launch(**options)
 
 

@@ -23,6 +23,7 @@ from assistant.answer.citations import Citation
 from assistant.answer.engine import Answer
 from assistant.embedding import EmbeddingError
 from assistant.followup import DATE_FIELDS, render_markdown
+from assistant.frontends.web.security import redact_paths
 from assistant.ingest.corpus import DocumentError
 from assistant.store.errors import IndexError_
 from assistant.text import normalize_for_match, strip_markup
@@ -51,9 +52,9 @@ def esc(value: Any) -> str:
 
 # ------------------------------------------------------------------ errors
 def user_error(exc: BaseException) -> str:
-    """A Swedish message for the user; never a traceback."""
+    """A Swedish message for the user; never a traceback, never an absolute server path."""
     if isinstance(exc, (IndexError_, EmbeddingError, DocumentError, FileExistsError, ValueError)) and str(exc):
-        return str(exc)
+        return redact_paths(str(exc))
     if isinstance(exc, PermissionError):
         return "Filen kunde inte sparas: behörighet saknas."
     if isinstance(exc, OSError):
@@ -530,7 +531,7 @@ def status_html(assistant: Assistant) -> str:
         return box("error", user_error(exc))
     rows = []
     if info.get("index"):
-        rows.append(f'<tr><th>Index</th><td><div class="va-error">{esc(info["index"])}</div></td></tr>')
+        rows.append(f'<tr><th>Index</th><td><div class="va-error">{esc(redact_paths(info["index"]))}</div></td></tr>')
     for key, label in STATUS_LABELS:
         if key in info:
             rows.append(f"<tr><th>{esc(label)}</th><td>{esc(_status_value(key, info[key]))}</td></tr>")
