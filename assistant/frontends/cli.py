@@ -7,7 +7,9 @@ Exit codes: 0 ok, 2 invalid input (empty/too long question, unreadable batch fil
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 import time
 from datetime import date
@@ -17,6 +19,7 @@ from assistant.db import STATUSES, DatabaseError, DatabaseValidationError
 from assistant.embedding import EmbeddingError
 from assistant.followup import (
     DATE_FIELDS,
+    resolve_councils,
     FollowupError,
     SummaryError,
     build_summary,
@@ -32,6 +35,22 @@ from assistant.settings import PROJECT_ROOT, get_settings
 from assistant.store.errors import IndexDamaged, IndexNotFound, IngestBusy
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_INDEX, EXIT_MODEL, EXIT_BUSY = 0, 1, 2, 3, 4, 5
+
+# argparse's own texts in Swedish (it looks them up through gettext; these are its message ids)
+ARGPARSE_SWEDISH = {
+    "usage: ": "användning: ",
+    "options": "flaggor",
+    "positional arguments": "argument",
+    "show this help message and exit": "visa den här hjälptexten och avsluta",
+    "the following arguments are required: %s": "följande argument krävs: %s",
+    "unrecognized arguments: %s": "okända argument: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "ogiltigt val: %(value)r (välj bland %(choices)s)",
+    "expected one argument": "ett värde krävs",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: fel: %(message)s\n",
+    "ambiguous option: %(option)s could match %(matches)s": "tvetydig flagga: %(option)s kan vara %(matches)s",
+    "invalid %(type)s value: %(value)r": "ogiltigt värde (%(type)s): %(value)r",
+}
+argparse._ = lambda text: ARGPARSE_SWEDISH.get(text, text)  # type: ignore[attr-defined]
 
 
 def _print_progress(fraction: float, message: str) -> None:
@@ -108,12 +127,34 @@ def cmd_ask(args) -> int:
             print(json.dumps(_answer_json(answer, row.get("id")), ensure_ascii=False), flush=True)
         return EXIT_OK
     question = " ".join(args.question)
-    answer = assistant.ask(question, councils=args.council or None)
+    councils = None
+    if args.council:
+        try:  # as users write them: "Södra", "sodra", "RVKR Södra", "nationella"
+            councils = resolve_councils(args.council, plan_councils_of(assistant))
+        except SummaryError as exc:
+            print(f"Fel: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+    reply = assistant.respond(question, councils=councils)
+    if reply.kind == "summary":  # "Sammanfatta uppföljningen för Södra": the draft
+        print(json.dumps({"answer": reply.markdown, "summary": True}, ensure_ascii=False) if args.json else reply.markdown)
+        return EXIT_OK
+    answer = reply.answer
     if args.json:
         print(json.dumps(_answer_json(answer), ensure_ascii=False))
     else:
         print(format_answer(answer))
     return EXIT_INVALID if answer.invalid else EXIT_OK
+
+
+def plan_councils_of(assistant) -> list[str]:
+    """The councils the indexed documents belong to."""
+    return sorted({meta.get("council", "") for meta in assistant.index.documents().values() if meta.get("council")})
+
+
+CHAT_HELP = """Skriv en fråga om rådens planer, t.ex. "Vem ansvarar för VFU-arbetet i Södra?".
+Följdfrågor fungerar: "Och i Mellansverige?", "När ska det ske?".
+"Sammanfatta uppföljningen för Södra" ger ett utkast till uppföljning.
+ny – börja en ny konversation · hjälp – den här texten · tom rad eller Ctrl-D – avsluta"""
 
 
 def cmd_chat(args) -> int:
@@ -131,6 +172,9 @@ def cmd_chat(args) -> int:
         if question.lower() in {"ny", "new"}:
             history = []
             print("Ny konversation.")
+            continue
+        if question.lower().strip("/?") in {"hjälp", "hjalp", "help", "h"}:
+            print(CHAT_HELP)
             continue
         reply = assistant.respond(question, history=history)
         if reply.kind == "summary":  # a follow-up draft; kept out of the history
@@ -158,13 +202,16 @@ def summary_command(index, args: argparse.Namespace, stdout=None, build=None) ->
     except SummaryError as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 2
+    fmt = output_format(args.format, args.out)
+    if args.out:
+        Path(args.out).expanduser().parent.mkdir(parents=True, exist_ok=True)
     if args.overview:
         text = render_overview_markdown(summary) + "\n" if summary.rows else "Inga aktiviteter i planerna matchar urvalet.\n"
         _emit(text, args.out, stdout)
-    elif args.format == "docx":
+    elif fmt == "docx":
         path = write_docx(summary, args.out or "uppfoljning-utkast.docx")
         print(f"Skrev {path} ({len(summary.rows)} aktiviteter, {len(summary.sections)} råd).", file=stdout)
-    elif args.format == "csv":
+    elif fmt == "csv":
         if args.out:
             path = write_csv(summary, args.out, args.delimiter)
             print(f"Skrev {path} ({len(summary.rows)} aktiviteter).", file=stdout)
@@ -173,6 +220,14 @@ def summary_command(index, args: argparse.Namespace, stdout=None, build=None) ->
     else:
         _emit(render_markdown(summary), args.out, stdout)
     return 0
+
+
+def output_format(given: str | None, out: str | None) -> str:
+    """The format asked for, else the output file's extension (.docx, .csv, .md), else Markdown."""
+    if given:
+        return given
+    suffix = Path(out).suffix.lower().lstrip(".") if out else ""
+    return {"docx": "docx", "csv": "csv", "md": "md", "markdown": "md", "txt": "md"}.get(suffix, "md")
 
 
 def _emit(text: str, out: str | None, stdout) -> None:
@@ -403,8 +458,9 @@ def add_summary_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentP
     parser.add_argument("--keyword", "--amne", dest="keyword", action="append", metavar="ORD",
                         help="ämne/nyckelord, t.ex. 'VFU' eller 'förenade anställningar' (kan upprepas: något av dem)")
     parser.add_argument("--focus-area", help="bara aktiviteter vars fokusområde matchar")
-    parser.add_argument("--format", choices=("md", "docx", "csv"), default="md", help="md (standard), docx eller csv")
-    parser.add_argument("--out", help="fil att skriva till (standard för docx: uppfoljning-utkast.docx)")
+    parser.add_argument("--format", choices=("md", "docx", "csv"), default=None,
+                        help="md, docx eller csv (standard: efter filändelsen i --out, annars md)")
+    parser.add_argument("-o", "--out", help="fil att skriva till; mappar skapas (standard för docx: uppfoljning-utkast.docx)")
     parser.add_argument("--overview", action="store_true", help="skriv bara översikten över råden (Markdown)")
     parser.add_argument("--delimiter", default=",", help="fältavgränsare för csv (t.ex. ';' för svenskt Excel)")
     return parser
@@ -464,6 +520,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         return args.func(args)
+    except BrokenPipeError:  # `assistant summary | head`: the reader left; not an error
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except (IndexNotFound, IndexDamaged) as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return EXIT_INDEX

@@ -87,3 +87,53 @@ def test_python_dash_m(cli_env):
                             cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "Rådet" in json.loads(result.stdout)["answer"]
+
+
+# ------------------------------------------------------------------ CLI conventions
+def test_ask_council_as_users_write_it(cli_env, capsys):
+    assert cli.main(["ask", "--json", "--council", "sodra", "Vem ansvarar för VFU-arbetet?"]) == cli.EXIT_OK
+    data = json.loads(capsys.readouterr().out)
+    assert data["citations"] and all(c["source"] == "002_8b6a782e2b1e2be8.txt" for c in data["citations"])
+
+
+def test_ask_unknown_council_lists_the_councils(cli_env, capsys):
+    assert cli.main(["ask", "--council", "Norrland", "Vem ansvarar för VFU?"]) == cli.EXIT_INVALID
+    err = capsys.readouterr().err
+    assert "Okänt råd: Norrland" in err and "RVKR Södra" in err and "RVKR Mellansverige" in err
+
+
+def test_ask_routes_a_draft_request(cli_env, capsys):
+    assert cli.main(["ask", "Sammanfatta uppföljningen för Södra"]) == cli.EXIT_OK
+    assert "# Uppföljning av aktivitetsplaner" in capsys.readouterr().out
+
+
+def test_summary_short_out_flag_format_from_extension_and_new_folders(cli_env, tmp_path, capsys):
+    target = tmp_path / "ny" / "mapp" / "utkast.docx"
+    assert cli.main(["summary", "--council", "Södra", "-o", str(target)]) == cli.EXIT_OK
+    assert target.read_bytes()[:2] == b"PK"  # a Word file, not Markdown in a .docx
+    csv_target = tmp_path / "annan" / "utkast.csv"
+    assert cli.main(["summary", "--council", "Södra", "-o", str(csv_target), "--delimiter", ";"]) == cli.EXIT_OK
+    assert csv_target.read_text(encoding="utf-8-sig").splitlines()[0].startswith("Id;Råd;")
+
+
+def test_broken_pipe_is_quiet(cli_env):
+    env = dict(os.environ)
+    process = subprocess.run(f"{sys.executable} -m assistant summary --council alla | head -1", shell=True,
+                             cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300)
+    assert process.stdout.startswith("# Uppföljning") and "Traceback" not in process.stderr
+
+
+def test_swedish_argparse_messages(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["summary", "--okand-flagga"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "fel: okända argument: --okand-flagga" in err and "användning:" in err
+
+
+def test_chat_help_is_not_sent_as_a_question(cli_env, monkeypatch, capsys):
+    answers = iter(["hjälp", "/help", ""])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
+    assert cli.main(["chat"]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert out.count("Följdfrågor fungerar") == 2 and "Det framgår inte" not in out

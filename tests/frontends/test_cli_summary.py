@@ -67,4 +67,7 @@ def test_cli_parser_matches_add_summary_arguments():
         pytest.skip("assistant summary is not wired into assistant/cli.py yet")
     expected = vars(_args(*argv))
     assert {key: value for key, value in vars(wired).items() if key in expected} == expected
-    assert vars(cli.build_parser().parse_args(["summary"]))["format"] == "md"
+    # no --format: the output file's extension decides, Markdown without a file
+    assert vars(cli.build_parser().parse_args(["summary"]))["format"] is None
+    assert cli.output_format(None, None) == "md" and cli.output_format(None, "a/b.DOCX") == "docx"
+    assert cli.output_format("md", "x.docx") == "md"
