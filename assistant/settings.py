@@ -35,7 +35,7 @@ class Settings(BaseSettings):
 
     # Ingest limits
     max_file_bytes: int = 50 * 1024 * 1024
-    supported_suffixes: tuple[str, ...] = (".txt", ".md", ".pdf", ".docx")
+    supported_suffixes: tuple[str, ...] = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 
     # Vector store (assistant/store/vectors.py): where the chunk vectors live and what answers an
     # unfiltered dense search. Council/document-filtered searches are always scored exactly over the

@@ -19,13 +19,13 @@ from assistant.db import STATUSES, DatabaseError, DatabaseValidationError
 from assistant.embedding import EmbeddingError
 from assistant.followup import (
     DATE_FIELDS,
-    resolve_councils,
     FollowupError,
     SummaryError,
     build_summary,
     render_csv,
     render_markdown,
     render_overview_markdown,
+    resolve_councils,
     write_csv,
     write_docx,
 )

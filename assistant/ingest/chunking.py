@@ -3,7 +3,10 @@
 Layouts are recognised from the text itself, never from a file name:
 
 * **tab tables** – a header row of short tab-separated labels followed by tab-separated rows
-  (an empty first cell continues the group of the row above);
+  (an empty first cell continues the group of the row above); a run of rows without a header right
+  after a table with as many columns continues that table (a table broken over a page);
+* **Markdown pipe tables** – ``| Aktivitet | Ansvarig |`` with a ``|---|---|`` separator row, read
+  like tab tables;
 * **labelled records** – runs of ``Label: value`` paragraphs (``Mål:``, ``Aktivitet:``,
   ``Tidpunkt:`` …) with at least three distinct labels, optionally under a header such as
   "Mål och aktivitet 2";
@@ -11,7 +14,10 @@ Layouts are recognised from the text itself, never from a file name:
   "Genomförande Innehåll") followed by blocks where an activity is followed by a block that starts
   with an organisational role (Arbetsutskottet, Rådet, Arbetsgrupp …);
 * **slide decks** – text broken into many short segments by runs of blank lines;
-* everything else – paragraphs and bulleted/numbered lists under detected headings.
+* everything else – paragraphs and bulleted/numbered lists under detected headings (Markdown
+  headings, short standalone lines, numbered section headings such as "2.1 Bakgrund").
+
+Column labels are recognised by meaning (:mod:`assistant.ingest.activities`, ``lang/data/columns.json``).
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+from assistant.ingest.activities import column_words, is_column_label
+from assistant.lang.spelling import fold
 from assistant.schema import KIND_ACTIVITY, KIND_LIST, KIND_PARAGRAPH, KIND_SLIDE, Chunk, Document
 from assistant.text import join_lines
 
@@ -26,12 +34,14 @@ MAX_PROSE_CHARS = 900
 MAX_SLIDE_CHARS = 1400
 SLIDE_BREAK_BLANKS = 3
 
-# Column labels seen in Swedish activity tables; a header line consists only of these words.
-TABLE_LABEL_WORDS = {
-    "aktivitet", "aktiviteter", "genomförande", "innehåll", "ansvarig", "ansvar", "tidplan",
-    "tidpunkt", "mått", "uppföljning", "kontakt", "kontaktperson", "mål", "status", "kommentar",
-    "när", "prioriterade", "områden", "område", "fokusområde",
-}
+#: A header cell is a short label; a longer one must be a known column label ("Uppföljning – när och hur").
+MAX_HEADER_CELL_CHARS = 40
+MAX_LABEL_HEADER_CELL_CHARS = 80
+#: A run of header-less table rows continues the table above it when at most this many lines, and this
+#: many short non-blank ones (a page footer, a running header), stand between them.
+CONTINUATION_GAP_LINES = 12
+CONTINUATION_GAP_TEXT_LINES = 4
+CONTINUATION_GAP_CHARS = 60
 # Organisational roles that own activities (start of the "Genomförande" column).
 ROLE_PATTERN = re.compile(
     r"(?:Arbetsutskott(?:et)?|Arbetsgrupp(?:en|er)?|Huvudmanna-?\s*grupp(?:en)?(?:\s+för\s+kommuner)?|"
@@ -43,6 +53,10 @@ _BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·*–-]{1,2}|\d{1,2}[.)]|[a-z]
 _NUMBERED_HEADING = re.compile(r"^[A-ZÅÄÖ][\wåäöÅÄÖ]*(?:\s+och\s+\w+)?\s+\d{1,2}\b")
 _URL_LINE = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$")
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+\S")
+# "1 Inledning", "2.1 Bakgrund", "3.2.1. Metod" (not "1. Regeringen …", a numbered list item).
+_SECTION_NUMBER = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2}){1,3}\.?|\d{1,2})\s+(?=[A-ZÅÄÖ])")
+_PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_PIPE = re.compile(r"(?<!\\)\|")
 
 
 def _blank(line: str) -> bool:
@@ -73,46 +87,129 @@ def _tab_cells(line: str) -> list[str]:
     return [join_lines([cell]) for cell in line.split("\t")]
 
 
+def _header_cell(cell: str) -> bool:
+    if 0 < len(cell) <= MAX_HEADER_CELL_CHARS:
+        return True
+    return len(cell) <= MAX_LABEL_HEADER_CELL_CHARS and len(cell.split()) <= 8 and is_column_label(cell)
+
+
 def _is_tab_header(cells: list[str]) -> bool:
-    return len(cells) >= 3 and all(0 < len(cell) <= 40 for cell in cells) and not any(
+    return len(cells) >= 3 and all(_header_cell(cell) for cell in cells) and not any(
         re.search(r"\d{4}", cell) for cell in cells
     )
 
 
-def find_tab_tables(lines: list[str]) -> list[tuple[int, int, list[str], list[tuple[int, list[str]]]]]:
-    """(start, end, header, [(line index, cells)]) for each tab-separated table."""
-    tables = []
+Table = tuple[int, int, list[str], list[tuple[int, list[str]]]]
+
+
+def _continues_table(lines: list[str], previous: Table, start: int, cells: list[str]) -> bool:
+    """Whether header-less rows at ``start`` continue the table ``previous`` (same columns, only a page
+    break, a footer or a running header between them)."""
+    _, end, header, _ = previous
+    gap = [join_lines([line]) for line in lines[end + 1:start]]
+    text = [line for line in gap if line]
+    return (len(cells) == len(header) and start - end - 1 <= CONTINUATION_GAP_LINES
+            and len(text) <= CONTINUATION_GAP_TEXT_LINES and all(len(line) <= CONTINUATION_GAP_CHARS for line in text))
+
+
+def find_tab_tables(lines: list[str]) -> list[Table]:
+    """(start, end, header, [(line index, cells)]) for each tab-separated table; a table continued
+    without a header (over a page break) starts at its first row and repeats the header above."""
+    tables: list[Table] = []
     i = 0
     while i < len(lines):
-        cells = _tab_cells(lines[i]) if "\t" in lines[i] else []
-        if cells and _is_tab_header(cells) and i + 1 < len(lines) and "\t" in lines[i + 1]:
-            header, rows, j = cells, [], i + 1
-            while j < len(lines) and "\t" in lines[j]:
-                row = _tab_cells(lines[j])
-                if row != header:
-                    rows.append((j, row))
-                j += 1
-            tables.append((i, j - 1, header, rows))
-            i = j
+        if "\t" not in lines[i]:
+            i += 1
+            continue
+        cells = _tab_cells(lines[i])
+        j = i
+        while j < len(lines) and "\t" in lines[j]:
+            j += 1
+        if _is_tab_header(cells) and j > i + 1:
+            header, first = cells, i + 1
+        elif tables and _continues_table(lines, tables[-1], i, cells):
+            header, first = tables[-1][2], i
         else:
             i += 1
+            continue
+        rows = [(k, row) for k, row in ((k, _tab_cells(lines[k])) for k in range(first, j)) if row != header]
+        tables.append((i, j - 1, header, rows))
+        i = j
     return tables
 
 
+def _pipe_cells(line: str) -> list[str]:
+    inner = line.strip()
+    inner = inner[1:] if inner.startswith("|") else inner
+    inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
+    return [join_lines([cell.replace("\\|", "|")]) for cell in _PIPE.split(inner)]
+
+
+def find_pipe_tables(lines: list[str]) -> list[Table]:
+    """(start, end, header, [(line index, cells)]) for each Markdown pipe table: a header row, a
+    ``|---|---|`` separator with as many columns, and the rows up to the first line without a pipe."""
+    tables: list[Table] = []
+    i = 0
+    while i + 1 < len(lines):
+        header = _pipe_cells(lines[i]) if _PIPE.search(lines[i]) else []
+        separator = lines[i + 1]
+        if len(header) < 2 or not _PIPE_SEPARATOR.match(separator) or not _PIPE.search(separator) \
+                or len(_pipe_cells(separator)) != len(header) or not all(header):
+            i += 1
+            continue
+        j = i + 2
+        while j < len(lines) and not _blank(lines[j]) and _PIPE.search(lines[j]):
+            j += 1
+        rows = [(k, row) for k, row in ((k, _pipe_cells(lines[k])) for k in range(i + 2, j)) if row != header]
+        tables.append((i, j - 1, header, rows))
+        i = j
+    return tables
+
+
+def _unique_labels(header: list[str]) -> list[str]:
+    """Column labels as field names: a repeated label gets a number ("Uppföljning (2)"), none is lost."""
+    labels: list[str] = []
+    for label in header:
+        name, n = label, 1
+        while name in labels:
+            n += 1
+            name = f"{label} ({n})"
+        labels.append(name)
+    return labels
+
+
 def tab_table_chunks(doc: Document, section_of, consumed: list[bool]) -> list[Chunk]:
+    """One activity chunk per row of the tab and pipe tables; a cell beyond the header is kept as "Kolumn N"."""
     chunks = []
-    for start, end, header, rows in find_tab_tables(doc.lines):
-        group = ""
+    tab_tables = find_tab_tables(doc.lines)
+    taken = {k for start, end, _, _ in tab_tables for k in range(start, end + 1)}
+    pipe_tables = [t for t in find_pipe_tables(doc.lines) if not taken.intersection(range(t[0], t[1] + 1))]
+    tables = sorted(tab_tables + pipe_tables, key=lambda table: table[0])
+    previous: Table | None = None
+    group = ""
+    for table in tables:
+        start, end, header, rows = table
+        headerless = bool(rows) and rows[0][0] == start
+        # rows carried over a page break keep the group of the rows before it
+        continued = previous is not None and (headerless or header == previous[2]) \
+            and _continues_table(doc.lines, previous, start, header)
+        group = group if continued else ""
+        labels = _unique_labels(header)
+        group_rows: set[int] = set()
         for index, cells in rows:
+            extra = cells[len(header):]
             cells = (cells + [""] * len(header))[: len(header)]
             group = cells[0] or group
             cells[0] = cells[0] or group
-            fields = dict(zip(header, cells))
-            if sum(1 for value in cells[1:] if value) == 0:
+            fields = dict(zip(labels, cells))
+            fields.update((f"Kolumn {n}", value) for n, value in enumerate(extra, start=len(header) + 1) if value)
+            if sum(1 for value in cells[1:] + extra if value) == 0:
+                group_rows.add(index)  # a row naming a group ("Fokusområde 2" across the table) stays prose
                 continue
             chunks.append(_make_chunk(doc, index, index, KIND_ACTIVITY, section_of(start), _fields_text(fields), fields))
         for k in range(start, end + 1):
-            consumed[k] = True
+            consumed[k] = k not in group_rows
+        previous = table
     return chunks
 
 
@@ -183,12 +280,12 @@ def _record_header(lines: list[str], start: int) -> int | None:
 # ------------------------------------------------ column-flattened tables
 def _is_label_only(line: str) -> bool:
     words = _words(line)
-    return bool(words) and len(words) <= 4 and all(word in TABLE_LABEL_WORDS for word in words)
+    return bool(words) and len(words) <= 4 and all(fold(word) in column_words() for word in words)
 
 
 def _flattened_header(lines: list[str], i: int) -> tuple[int, list[str]] | None:
     """If a header of column labels starts at ``i``: (last header line, labels)."""
-    if "\t" in lines[i] or not _is_label_only(lines[i]):
+    if "\t" in lines[i] or _MD_HEADING.match(lines[i]) or not _is_label_only(lines[i]):
         return None
     labels = [join_lines([lines[i]])]
     j, last = i + 1, i
@@ -196,8 +293,8 @@ def _flattened_header(lines: list[str], i: int) -> tuple[int, list[str]] | None:
         if _blank(lines[j]):
             j += 1
             continue
-        if not _is_label_only(lines[j]):
-            break
+        if "\t" in lines[j] or _MD_HEADING.match(lines[j]) or not _is_label_only(lines[j]):
+            break  # a table's header row or a heading is no part of a flattened header
         labels.extend(join_lines([lines[j]]).split())
         last = j
         j += 1
@@ -323,6 +420,11 @@ def detect_headings(lines: list[str], consumed: list[bool]) -> dict[int, tuple[i
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
         prev_ends = i > 0 and join_lines([lines[i - 1]]).endswith((".", ":")) and _blank(nxt)
         prev_blank = i == 0 or _blank(lines[i - 1]) or (i - 1) in headings or prev_ends
+        number = _SECTION_NUMBER.match(line)
+        if number and prev_blank and _blank(nxt) and "\t" not in line and len(text) <= 90 \
+                and len(text.split()) <= 12 and text[-1] not in ".,;:-–":
+            headings[i] = (2 + number.group(1).rstrip(".").count("."), text)  # "2.1 Bakgrund" is level 3
+            continue
         if not prev_blank or "\t" in line or _BULLET.match(line) or _LABEL_LINE.match(line):
             continue
         if not (3 <= len(text) <= 90 and text[0].isupper() and text[-1] not in ".,;:-–" and len(text.split()) <= 11):

@@ -5,6 +5,12 @@ point back to a file and a 1-based line range. Cleaning happens when lines are *
 :func:`join_lines`): markup is stripped, words hyphenated across line breaks are rejoined and
 whitespace is collapsed. Quote verification uses the very same function, so a quote is checkable
 against the original lines.
+
+Files are read as text with their layout kept where it carries meaning: Word and HTML tables and the
+tables of a PDF become one tab-separated line per row (the chunker's tab tables), headings become
+Markdown "#" lines, list items "- " lines. A PDF's tables are read with pdfplumber, the rest of a PDF
+(and all of it where pdfplumber fails) with pypdf; the lines are what the reader produced, and quotes
+are checked against them.
 """
 
 from __future__ import annotations
@@ -19,13 +25,27 @@ from assistant.schema import Document
 from assistant.settings import Settings
 from assistant.text import join_lines
 
+# A council by name: "Regionalt vårdkompetensråd X", "Regionala vårdkompetensrådet (i) X", "RVKR X".
 _REGIONAL_COUNCIL = re.compile(
-    r"(?:Regionala?|regionala?)\s+vårdkompetensråd(?:et)?\s+(?:i\s+)?([A-ZÅÄÖ][a-zåäö]+)"
+    r"(?i:\bregional[at]?\s+vårdkompetensråd(?:et)?)\s+(?:i\s+)?([A-ZÅÄÖ][A-Za-zÅÄÖåäö]+)"
 )
-
+_RVKR = re.compile(r"\bRVKR\s+([A-ZÅÄÖ][A-Za-zÅÄÖåäö]+)")
+# A healthcare region: "X sjukvårdsregion(en)", "Sjukvårdsregion X".
 _HEALTHCARE_REGION = re.compile(
-    r"\b([A-ZÅÄÖ][a-zåäö]+)\s+sjukvårdsregion|[Ss]jukvårdsregion\s+([A-ZÅÄÖ][a-zåäö]+)"
+    r"\b([A-ZÅÄÖ][a-zåäö]+)\s+sjukvårdsregion(?:en)?\b|\b[Ss]jukvårdsregion(?:en)?\s+([A-ZÅÄÖ][a-zåäö]+)"
 )
+# Capitalised words before "sjukvårdsregion" that are no region's name ("Varje sjukvårdsregion …").
+_NOT_REGIONS = {"Alla", "Annan", "Den", "Denna", "Det", "Egen", "En", "Ett", "Hela", "I", "Inom", "Någon", "Per",
+                "Respektive", "Samma", "Samtliga", "Sex", "Varje", "Vilken", "Vår", "Er", "Sin"}
+_NATIONAL_COUNCIL = re.compile(r"nationella vårdkompetensråd", re.IGNORECASE)
+#: A vertical gap between two text lines of a PDF page larger than this many line heights is a paragraph break.
+PDF_PARAGRAPH_GAP = 0.7
+# HTML elements whose text is not the page's content, and those that stand on lines of their own.
+_HTML_DROPPED = {"script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "head", "nav",
+                 "button", "select", "input", "textarea"}
+_HTML_BLOCKS = {"address", "article", "aside", "blockquote", "body", "center", "dd", "details", "dialog", "div", "dl",
+                "dt", "fieldset", "figcaption", "figure", "footer", "header", "hgroup", "hr", "html", "legend", "li",
+                "main", "ol", "p", "pre", "section", "summary", "ul", "caption"}
 
 
 class DocumentError(Exception):
@@ -86,8 +106,74 @@ def _read_pdf(path: Path) -> str:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise DocumentError(f"PDF-filen kunde inte läsas ({type(exc).__name__}).") from exc
+    # Pages with tables are read again with pdfplumber, which sees the table's cells.
+    for number, text in _pdf_table_pages(path).items():
+        if number < len(pages):
+            pages[number] = text
     # Pages are separated by three empty lines, the same break the slide detector recognises.
     return "\n\n\n\n".join(pages)
+
+
+def _table_cell(value: str | None) -> str:
+    """A PDF table cell on one line: wrapped lines joined (and words hyphenated over them rejoined)."""
+    return join_lines((value or "").split("\n"))
+
+
+def _pdf_table_pages(path: Path) -> dict[int, str]:
+    """Page index → text for the pages of a PDF that have tables (pdfplumber; lines ruled as a table).
+
+    Text lines outside the tables and the tables' rows are kept in reading order, top to bottom; a
+    table is one tab-separated line per row with an empty line before and after it, so that the
+    chunker reads it as a tab table (a header row repeated on a later page is a header there too).
+    Empty when pdfplumber is missing or fails on the file: pypdf's text of every page is kept then."""
+    try:
+        import pdfplumber
+    except ImportError:
+        return {}
+    found: dict[int, str] = {}
+    try:
+        with pdfplumber.open(str(path)) as pdf:
+            for number, page in enumerate(pdf.pages):
+                # a ruled box around text is no table: a table has rows of at least two cells
+                extracted = [(table, table.extract()) for table in page.find_tables()]
+                tables = [(table, rows) for table, rows in extracted if max(map(len, rows), default=0) >= 2]
+                if tables:
+                    found[number] = "\n".join(_pdf_page_lines(page, tables))
+    except Exception:  # pdfminer raises many kinds of errors on damaged files, which pypdf did read
+        return {}
+    return found
+
+
+def _pdf_page_lines(page, tables) -> list[str]:
+    """A page's text lines and table rows (``tables``: (table, extracted rows)) from top to bottom."""
+    boxes = [table.bbox for table, _ in tables]
+
+    def outside_tables(obj) -> bool:
+        if obj.get("object_type") != "char":
+            return True
+        x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+        return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
+
+    blocks: list[tuple[float, int, object]] = [(line["top"], 0, line)
+                                               for line in page.filter(outside_tables).extract_text_lines()]
+    blocks += [(table.bbox[1], 1, (table, rows)) for table, rows in tables]
+    lines: list[str] = []
+    previous_bottom: float | None = None
+    for top, is_table, item in sorted(blocks, key=lambda block: (block[0], block[1])):
+        if is_table:
+            table, rows = item
+            cells = ["\t".join(_table_cell(cell) for cell in row) for row in rows]
+            lines += ["", *(row for row in cells if row.strip()), ""]
+            previous_bottom = table.bbox[3]
+            continue
+        height = max(item["bottom"] - item["top"], 1.0)
+        if previous_bottom is not None and lines and lines[-1] and top - previous_bottom > PDF_PARAGRAPH_GAP * height:
+            lines.append("")
+        lines.append(item["text"])
+        previous_bottom = item["bottom"]
+    while lines and not lines[0]:
+        lines.pop(0)
+    return [line for k, line in enumerate(lines) if line or (k and lines[k - 1])]  # no double blank lines
 
 
 def _read_docx(path: Path) -> str:
@@ -105,17 +191,170 @@ def _read_docx(path: Path) -> str:
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
             paragraph = docx.text.paragraph.Paragraph(block, document)
-            text = paragraph.text
-            style = (paragraph.style.name or "") if paragraph.style is not None else ""
-            level = re.search(r"(\d+)$", style) if style.lower().startswith(("heading", "rubrik")) else None
-            lines.append(f"{'#' * int(level.group(1))} {text}" if level and text.strip() else text)
+            lines.append(_docx_paragraph(paragraph))
             lines.append("")
         elif tag == "tbl":
             table = docx.table.Table(block, document)
             for row in table.rows:
-                lines.append("\t".join(cell.text.replace("\n", " ") for cell in row.cells))
+                lines.append("\t".join(_docx_row(row)))
             lines.append("")
     return "\n".join(lines)
+
+
+def _docx_paragraph(paragraph) -> str:
+    """A paragraph's text; a heading as a Markdown heading, a list item as a "- " line."""
+    text = paragraph.text
+    style = (paragraph.style.name or "") if paragraph.style is not None else ""
+    lowered = style.lower()
+    level = re.search(r"(\d+)$", style) if lowered.startswith(("heading", "rubrik")) else None
+    if text.strip() and level:
+        return f"{'#' * int(level.group(1))} {text}"
+    if text.strip() and lowered == "title":
+        return f"# {text}"
+    numbered = paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None
+    if text.strip() and (numbered or lowered.startswith(("list", "liststycke", "punktlista", "numrerad lista"))):
+        return f"- {text.strip()}"
+    return text
+
+
+def _docx_row(row) -> list[str]:
+    """A table row's cells on one line each; a cell spanning several columns fills the first of them
+    and leaves the others empty (a vertically merged cell repeats in each row it spans)."""
+    cells = [""] * (row.grid_cols_before or 0)
+    previous = None
+    for cell in row.cells:
+        same = previous is not None and cell._tc is previous
+        cells.append("" if same else re.sub(r"[\t\n\r]+", " ", cell.text))
+        previous = cell._tc
+    return cells + [""] * (row.grid_cols_after or 0)
+
+
+def _html_text(node) -> str:
+    return " ".join(node.get_text(" ").split())
+
+
+def _read_html(path: Path) -> str:
+    """An HTML page (saved from a browser) as lines: headings as "#" lines, list items as "- " (or
+    "1. ") lines, each table row as one tab-separated line, paragraphs separated by an empty line;
+    scripts, styles, navigation, form controls and hidden elements dropped, only the main content read
+    where the page marks it. The page title heads the text when the page has no top-level heading."""
+    from bs4 import BeautifulSoup, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
+
+    soup = BeautifulSoup(decode_text(path.read_bytes()), "html.parser")
+    title = soup.title.get_text(" ").strip() if soup.title else ""
+    for element in soup.find_all(True):
+        if element.decomposed:
+            continue
+        style = (element.get("style") or "").replace(" ", "").lower()
+        if element.name in _HTML_DROPPED or element.has_attr("hidden") or "display:none" in style \
+                or element.get("aria-hidden") == "true":
+            element.decompose()
+    lines: list[str] = []
+    inline: list[str] = []
+
+    def flush(blank: bool = True) -> None:
+        for part in "".join(inline).split("\n"):
+            text = " ".join(part.split())
+            if text:
+                lines.append(text)
+        inline.clear()
+        if blank and lines and lines[-1]:
+            lines.append("")
+
+    def walk(node, depth: int = 0) -> None:
+        for child in node.children:
+            if isinstance(child, (Comment, Declaration, Doctype, ProcessingInstruction)):
+                continue
+            if isinstance(child, NavigableString):
+                inline.append(re.sub(r"\s+", " ", str(child)))  # a line break in the source is a space
+                continue
+            if not isinstance(child, Tag):
+                continue
+            name = child.name
+            if name == "br":
+                inline.append("\n")
+            elif re.fullmatch(r"h[1-6]", name):
+                flush()
+                text = _html_text(child)
+                if text:
+                    lines.extend([f"{'#' * int(name[1])} {text}", ""])
+            elif name == "table":
+                flush()
+                _html_table(child, lines)
+            elif name == "li":
+                flush(blank=False)
+                parent = child.find_parent(["ol", "ul"])
+                marker = "- "
+                if parent is not None and parent.name == "ol":
+                    position = next((k for k, li in enumerate(parent.find_all("li", recursive=False)) if li is child), 0)
+                    start = int(parent["start"]) if str(parent.get("start", "")).isdigit() else 1
+                    marker = f"{start + position}. "
+                inline.append(marker)
+                walk(child, depth + 1)
+                flush(blank=False)
+            elif name in ("ul", "ol"):
+                flush(blank=depth == 0)
+                walk(child, depth)
+                flush(blank=depth == 0)
+            elif name == "pre":
+                flush()
+                lines.extend(line.rstrip() for line in child.get_text().split("\n"))
+                lines.append("")
+            elif name in _HTML_BLOCKS:
+                flush()
+                walk(child, depth)
+                flush()
+            else:
+                walk(child, depth)
+
+    # A page that marks its main content (<main>, role="main") is read from there: menus, skip links,
+    # banners and footers around it are the site's, not the document's.
+    main = soup.find("main") or soup.find(attrs={"role": "main"})
+    walk(main if main is not None else soup)
+    flush()
+    if title and not any(line.startswith("# ") for line in lines):
+        lines[:0] = [f"# {title}", ""]
+    return "\n".join(lines)
+
+
+def _html_table(table, lines: list[str]) -> None:
+    """Rows of an HTML table as tab-separated lines (a cell spanning columns is followed by empty cells,
+    one spanning rows is repeated in the rows below); the caption on a line before them."""
+    caption = table.find("caption")
+    if caption is not None and _html_text(caption):
+        lines += [_html_text(caption), ""]
+    rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+    pending: dict[int, tuple[str, int]] = {}  # column → (text, rows still spanned)
+    out = []
+    for tr in rows:
+        cells: list[str] = []
+        for cell in tr.find_all(["td", "th"], recursive=False):
+            while len(cells) in pending:
+                cells.append(_take_span(pending, len(cells)))
+            text = re.sub(r"\s+", " ", cell.get_text(" ")).strip()
+            span = int(cell.get("colspan", 1)) if str(cell.get("colspan", "1")).isdigit() else 1
+            down = int(cell.get("rowspan", 1)) if str(cell.get("rowspan", "1")).isdigit() else 1
+            if down > 1:
+                pending[len(cells)] = (text, down - 1)
+            cells.append(text)
+            cells.extend([""] * (max(span, 1) - 1))
+        while len(cells) in pending:
+            cells.append(_take_span(pending, len(cells)))
+        if any(cells):
+            out.append("\t".join(cells))
+    if out:
+        if lines and lines[-1]:
+            lines.append("")
+        lines += out + [""]
+
+
+def _take_span(pending: dict[int, tuple[str, int]], column: int) -> str:
+    text, left = pending[column]
+    if left <= 1:
+        del pending[column]
+    else:
+        pending[column] = (text, left - 1)
+    return text
 
 
 def read_text(path: Path) -> str:
@@ -125,6 +364,8 @@ def read_text(path: Path) -> str:
         text = _read_pdf(path)
     elif suffix == ".docx":
         text = _read_docx(path)
+    elif suffix in (".html", ".htm"):
+        text = _read_html(path)
     else:
         text = decode_text(path.read_bytes())
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
@@ -142,17 +383,29 @@ def infer_title(lines: list[str]) -> str:
     return ""
 
 
+def _region_name(name: str) -> str:
+    return name.capitalize() if name.isupper() and len(name) > 3 else name  # "SÖDRA" → "Södra"
+
+
 def infer_council(text: str) -> str:
-    """Council named in the opening of a document (regional name, else the national council)."""
+    """Council named in the opening of a document.
+
+    The first regional one named wins: a council ("Regionalt vårdkompetensråd X", "Regionala
+    vårdkompetensrådet (i) X", "RVKR X") or a healthcare region ("X sjukvårdsregion(en)") — a region
+    only in a document that names a regional council, calls itself regional or names the region
+    before the national council; else the national council."""
     head = join_lines(text.split("\n")[:40])
-    match = _REGIONAL_COUNCIL.search(head)
-    if match:
-        return regional_council(match.group(1))
-    if re.search(r"regional", head[:300], re.IGNORECASE):
-        region = _HEALTHCARE_REGION.search(head)
-        if region:
-            return regional_council(region.group(1) or region.group(2))
-    if re.search(r"nationella vårdkompetensråd", head, re.IGNORECASE):
+    named = [match for pattern in (_REGIONAL_COUNCIL, _RVKR) if (match := pattern.search(head))]
+    council = min(named, key=lambda match: match.start()) if named else None
+    region = next((match for match in _HEALTHCARE_REGION.finditer(head)
+                   if (match.group(1) or match.group(2)) not in _NOT_REGIONS), None)
+    if council and not (region and region.start() < council.start()):
+        return regional_council(_region_name(council.group(1)))
+    national = _NATIONAL_COUNCIL.search(head)
+    if region and (council or re.search(r"regional", head[:300], re.IGNORECASE) or not national
+                   or region.start() < national.start()):
+        return regional_council(region.group(1) or region.group(2))
+    if national:
         return COUNCIL_NATIONAL
     return ""
 

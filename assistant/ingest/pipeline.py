@@ -43,7 +43,8 @@ from assistant.store.errors import IndexDamaged
 # Modules whose code decides what goes into an index; a change in any of them triggers a rebuild.
 PIPELINE_MODULES = ("text.py", "schema.py", "ingest/corpus.py", "ingest/chunking.py", "ingest/activities.py",
                     "ingest/lexicon.py", "ingest/pipeline.py", "lang/tokens.py", "lang/patterns.py", "lang/words.py",
-                    "lang/data/words.json", "lang/abbreviations.py",
+                    "lang/data/words.json", "lang/data/columns.json", "lang/spelling.py", "lang/abbreviations.py",
+                    "ingest/units.py",
                     "store/build.py")
 
 Progress = Callable[[float, str], None]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.ingest.activities import canonical_field
 from assistant.schema import Chunk
 
 _BULLET_MARK = re.compile(r"^\s*[•●▪◦*–-]+\s*")
@@ -47,7 +48,7 @@ def embed_text(chunk: Chunk, unit: Unit) -> str:
     """What the embedder sees for a unit: where it stands (council, section, the row's activity) and the unit."""
     head = " | ".join(part for part in (chunk.council, chunk.section) if part)
     if chunk.fields:
-        activity = next((v for k, v in chunk.fields.items() if k.lower().startswith("aktivitet") and v), "")
+        activity = next((v for k, v in chunk.fields.items() if canonical_field(k) == "activity" and v), "")
         if activity and activity != unit.quote:
             head = f"{head}\n{activity}" if head else activity
     return f"{head}\n{unit.shown}" if head else unit.shown

@@ -26,3 +26,11 @@ def field_words() -> dict[str, tuple[str, ...]]:
     """Record field → the words that name it in a question (``lang/data/fields.json``)."""
     data = json.loads(resources.files("assistant.lang").joinpath("data/fields.json").read_text(encoding="utf-8"))
     return {key: tuple(value) for key, value in data.items() if not key.startswith("_")}
+
+
+@lru_cache(maxsize=1)
+def column_labels() -> dict[str, tuple[str, ...]]:
+    """Record field → the column labels that fill it in an activity table (``lang/data/columns.json``);
+    the key ``unmapped`` holds column labels that fill no record field (Status, Kommentar …)."""
+    data = json.loads(resources.files("assistant.lang").joinpath("data/columns.json").read_text(encoding="utf-8"))
+    return {key: tuple(value) for key, value in data.items() if not key.startswith("_")}

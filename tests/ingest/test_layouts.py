@@ -1,0 +1,520 @@
+"""Documents users add: column labels by meaning, and layouts beyond the seed corpus.
+
+Word tables (DOCX), Markdown pipe tables, numbered decision lists, headed prose reports, HTML pages
+saved from a browser and PDFs with ruled tables. The documents are in tests/data/layouts/ or made
+here (DOCX with python-docx, PDF with reportlab); each table layout must give one activity record
+per row with its owner, timeline and follow-up, and every value must be quotable from the lines the
+record points at. Fast and offline.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+from corpus_names import CORPUS_DIR, SODRA
+
+from assistant.ingest.activities import (
+    UNMAPPED,
+    canonical_field,
+    column_group,
+    extract_records,
+    is_column_label,
+    label_key,
+)
+from assistant.ingest.chunking import chunk_document, find_pipe_tables, find_tab_tables
+from assistant.ingest.corpus import find_documents, infer_council, load_catalog, read_document
+from assistant.lang.councils import COUNCIL_NATIONAL
+from assistant.lang.words import column_labels
+from assistant.schema import KIND_ACTIVITY, KIND_LIST, KIND_PARAGRAPH, ActivityRecord
+from assistant.settings import Settings
+from assistant.text import join_lines, normalize_for_match
+
+LAYOUTS = Path(__file__).resolve().parent.parent / "data" / "layouts"
+RECORD_FIELDS = ("activity", "owner", "timeline", "follow_up")
+PLAN_ROWS = [  # activity, owner, timeline, follow-up
+    ("Kartlägga VFU-platser i regionen", "Arbetsutskottet", "Q2 2027", "Utvärdering Q1 2028"),
+    ("Anordna en konferens om handledning", "Rådet", "Q4 2027", "Q1 2028"),
+    ("Sprida goda exempel på kompetensväxling", "Arbetsgruppen för nära vård", "Q1–Q4 2027", "Rapport Q4 2027"),
+]
+
+
+def rows_of(records: list[ActivityRecord], fields=RECORD_FIELDS) -> list[tuple[str, ...]]:
+    return [tuple(getattr(record, name) for name in fields) for record in records]
+
+
+def assert_quotable(doc, chunks) -> None:
+    """Every activity chunk's values stand in the lines it points at (what quotes are checked against);
+    a first cell left empty takes the group of the rows above, named in a line above."""
+    for chunk in chunks:
+        if chunk.kind != KIND_ACTIVITY:
+            continue
+        span = normalize_for_match(doc.span_text(chunk.line_start, chunk.line_end))
+        for n, value in enumerate(chunk.fields.values()):
+            if n == 0 and normalize_for_match(value) not in span:
+                assert normalize_for_match(value) in normalize_for_match(doc.span_text(1, chunk.line_start)), value
+                continue
+            assert normalize_for_match(value) in span, (value, chunk.line_start)
+
+
+def read(path: Path):
+    doc = read_document(path, {})
+    chunks = chunk_document(doc)
+    return doc, chunks, extract_records(chunks)
+
+
+# ------------------------------------------------------------------------------- column labels
+@pytest.mark.parametrize(
+    ("label", "field"),
+    [
+        ("Uppföljning", "follow_up"),
+        ("Uppfoljning", "follow_up"),
+        ("UPPFÖLJNING", "follow_up"),
+        ("Uppföljning – när", "follow_up"),
+        ("Uppföljningsdatum", "follow_up"),
+        ("Uppföljning (datum)", "follow_up"),
+        ("Follow-up", "follow_up"),
+        ("Follow up", "follow_up"),
+        ("Uppföljningsmått", "measure"),
+        ("Uppföljning - mått", "measure"),
+        ("Mått", "measure"),
+        ("Measure", "measure"),
+        ("Ansvarig", "owner"),
+        ("Ansvarig:", "owner"),
+        ("ANSVARIG", "owner"),
+        ("Ansvar", "owner"),
+        ("Ansvaring", "owner"),  # one slip
+        ("Ansvarig organisation", "owner"),  # the first words name it
+        ("Genomföran de", "owner"),  # a word broken over a line in a narrow PDF cell
+        ("Projektägare", "owner"),  # a compound ending in an alias
+        ("Owner", "owner"),
+        ("Responsible", "owner"),
+        ("Genomförande", "owner"),
+        ("Tidplan", "timeline"),
+        ("Tidplan (kvartal)", "timeline"),
+        ("Tidsplan", "timeline"),
+        ("Tidpunkt", "timeline"),
+        ("När", "timeline"),
+        ("Timeline", "timeline"),
+        ("When", "timeline"),
+        ("Kontakt", "contacts"),
+        ("Kontaktperson(er)", "contacts"),
+        ("Kontaktpersoner", "contacts"),
+        ("Contact", "contacts"),
+        ("Aktivitet", "activity"),
+        ("Aktivitet(er)", "activity"),
+        ("Aktiviteter", "activity"),
+        ("Aktivitetsbeskrivning", "activity"),
+        ("Activity", "activity"),
+        ("Mål", "goal"),
+        ("Goal", "goal"),
+        ("Fokusområde", "focus_area"),
+        ("Prioriterat område", "focus_area"),
+        ("Rådets prioriterade områden", "focus_area"),
+        ("Innehåll", "content"),
+        ("Status", None),
+        ("Kommentar", None),
+        ("Målgrupp", None),
+        ("Datum", None),
+        ("Rubrik", None),
+        ("", None),
+    ],
+)
+def test_column_labels_by_meaning(label, field):
+    assert canonical_field(label) == field
+
+
+def test_known_columns_without_a_record_field_are_column_labels():
+    assert column_group("Status") == column_group("Kommentar") == UNMAPPED
+    assert is_column_label("Status") and is_column_label("Kommentarer") and is_column_label("Ansvarig:")
+    assert not is_column_label("Rubrik") and not is_column_label("Regeringen ger Socialstyrelsen i uppdrag")
+
+
+def test_label_key_folds_and_drops_brackets_and_punctuation():
+    assert label_key("Tidplan (kvartal):") == "tidplan"
+    assert label_key("Uppföljning – när") == "uppfoljning nar"
+    assert label_key("(Ansvarig)") == "ansvarig"
+
+
+def test_columns_data_names_record_fields_and_no_alias_is_near_another_fields():
+    from rapidfuzz.distance import OSA
+
+    from assistant.ingest.activities import _aliases, _max_edits
+
+    record_fields = {f.name for f in dataclasses.fields(ActivityRecord)}
+    assert set(column_labels()) - {UNMAPPED} <= record_fields
+    aliases = _aliases()[1]
+    for i, (a, group_a) in enumerate(aliases):
+        assert column_group(a) == group_a
+        for b, group_b in aliases[i + 1:]:
+            if group_a != group_b:
+                limit = min(_max_edits(a), _max_edits(b))
+                assert OSA.distance(a, b) > limit, (a, b)
+
+
+# --------------------------------------------------------------------- text tables, by meaning
+def test_plain_uppfoljning_column_is_the_follow_up(tmp_path):
+    path = tmp_path / "plan.txt"
+    path.write_text("Aktivitetsplan 2027\n\nAktivitet\tAnsvarig\tTidplan\tUppföljning\n"
+                    "Kartlägga VFU-platser\tRådet\tQ2 2027\tUtvärdering Q1 2028\n", encoding="utf-8")
+    [record] = read(path)[2]
+    assert (record.follow_up, record.measure) == ("Utvärdering Q1 2028", "")
+    assert record.labels["follow_up"] == "Uppföljning"
+
+
+def test_unknown_repeated_and_extra_columns_are_kept(tmp_path):
+    path = tmp_path / "plan.txt"
+    path.write_text("Aktivitetsplan 2027\n\nAktivitet\tAnsvarig\tStatus\tBudget (tkr)\tUppföljning\tUppföljning\n"
+                    "Kartlägga VFU-platser\tRådet\tPågår\t200\tQ1 2028\tQ3 2028\tnot i marginalen\n", encoding="utf-8")
+    doc, chunks, [record] = read(path)
+    [row] = [c for c in chunks if c.kind == KIND_ACTIVITY]
+    assert row.fields == {"Aktivitet": "Kartlägga VFU-platser", "Ansvarig": "Rådet", "Status": "Pågår",
+                          "Budget (tkr)": "200", "Uppföljning": "Q1 2028", "Uppföljning (2)": "Q3 2028",
+                          "Kolumn 7": "not i marginalen"}
+    assert "Status: Pågår" in row.text
+    assert (record.owner, record.follow_up) == ("Rådet", "Q1 2028")
+    assert_quotable(doc, chunks)
+
+
+def test_long_header_cell_that_is_a_column_label(tmp_path):
+    path = tmp_path / "plan.txt"
+    header = "Aktivitet\tAnsvarig för genomförandet\tUppföljningsdatum och uppföljningsmått för aktiviteten"
+    path.write_text(f"Plan\n\n{header}\nKartlägga VFU-platser\tRådet\tQ1 2028 i rådet\n", encoding="utf-8")
+    [record] = read(path)[2]
+    assert (record.owner, record.follow_up) == ("Rådet", "Q1 2028 i rådet")
+
+
+def test_heading_above_a_table_stays_a_heading(tmp_path):
+    path = tmp_path / "plan.md"
+    path.write_text("# Plan\n\n## Aktiviteter\n\nAktivitet\tAnsvarig\tTidplan\nGöra X\tRådet\tQ1 2027\n",
+                    encoding="utf-8")
+    [row] = [c for c in read(path)[1] if c.kind == KIND_ACTIVITY]
+    assert row.section == "Plan > Aktiviteter"
+
+
+def test_table_continued_without_header_after_a_page_break():
+    lines = ["Aktivitet\tAnsvarig\tTidplan", "Göra X\tRådet\tQ1 2027", "", "Sida 1 av 2", "", "", "",
+             "Göra Y\tKansliet\tQ2 2027", "", "Text efter tabellen."]
+    first, second = find_tab_tables(lines)
+    assert second == (7, 7, ["Aktivitet", "Ansvarig", "Tidplan"], [(7, ["Göra Y", "Kansliet", "Q2 2027"])])
+    # rows far from any table, or with another number of columns, are no continuation
+    assert len(find_tab_tables(lines[:2] + ["Lång text."] * 6 + lines[7:])) == 1
+    assert len(find_tab_tables(lines[:7] + ["Göra Y\tKansliet"])) == 1
+
+
+# --------------------------------------------------------------------------------- (a) DOCX
+def _word_plan(path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Aktivitetsplan 2027 för Regionalt vårdkompetensråd Testregionen", level=1)
+    document.add_paragraph("Rådet har beslutat om följande aktiviteter.")
+    document.add_paragraph("Aktiviteterna följs upp två gånger om året", style="List Bullet")
+    rows = [("Aktivitet", "Ansvarig", "Tidplan", "Uppföljning"), ("Fokusområde 1: Handledning", "", "", "")]
+    rows += PLAN_ROWS
+    table = document.add_table(rows=len(rows), cols=4)
+    table.style = "Table Grid"
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            if value:
+                table.cell(r, c).text = value
+    table.cell(1, 0).merge(table.cell(1, 3))  # a row across the table
+    document.add_paragraph("Planen revideras årligen.")
+    document.save(str(path))
+
+
+def test_docx_word_table(tmp_path):
+    path = tmp_path / "plan.docx"
+    _word_plan(path)
+    doc, chunks, records = read(path)
+    assert rows_of(records) == PLAN_ROWS
+    assert all(r.labels == {"activity": "Aktivitet", "owner": "Ansvarig", "timeline": "Tidplan",
+                            "follow_up": "Uppföljning"} for r in records)
+    assert doc.council == "RVKR Testregionen"
+    assert "- Aktiviteterna följs upp två gånger om året" in doc.lines
+    assert "Fokusområde 1: Handledning\t\t\t" in doc.lines  # a merged cell is not repeated
+    # the row across the table is kept as text, not dropped
+    assert any("Fokusområde 1: Handledning" in c.text for c in chunks if c.kind != KIND_ACTIVITY)
+    assert_quotable(doc, chunks)
+
+
+# ------------------------------------------------------------------------ (b) Markdown pipe table
+def test_markdown_pipe_table():
+    doc, chunks, records = read(LAYOUTS / "pipe_table.md")
+    assert rows_of(records) == [
+        ("Kartlägga VFU-platser i regionen", "Arbetsutskottet", "Q2 2027", "Utvärdering Q1 2028"),
+        ("Anordna en konferens om handledning", "Rådet", "Q4 2027", "Q1 2028"),
+        ("Följa den nationella planen", "Rådskansliet", "Q1–Q4 2027", ""),
+    ]
+    assert [r.contacts for r in records] == [["Karin Berg"], ["Olle Ek", "Lisa Holm"], []]
+    assert records[0].labels == {"activity": "Aktivitet", "owner": "ANSVARIG:", "timeline": "Tidplan (kvartal)",
+                                 "follow_up": "Uppfoljning", "contacts": "Kontaktperson(er)"}
+    rows = [c for c in chunks if c.kind == KIND_ACTIVITY]
+    assert [c.line_start for c in rows] == [9, 10, 11]
+    assert rows[2].fields["Kommentar"] == "Pågår sedan 2026"  # the unknown column is kept
+    assert all(c.section.endswith("> Aktiviteter") for c in rows)
+    assert doc.council == "RVKR Testregionen" and doc.doc_type == "aktivitetsplan"
+    # the separator row is no record and the text around the table stays prose
+    assert [c.kind for c in chunks] == [KIND_PARAGRAPH, KIND_ACTIVITY, KIND_ACTIVITY, KIND_ACTIVITY, KIND_PARAGRAPH]
+    assert_quotable(doc, chunks)
+
+
+def test_pipe_table_needs_a_separator_row():
+    assert find_pipe_tables(["| Aktivitet | Ansvarig |", "| Göra X | Rådet |"]) == []
+    assert find_pipe_tables(["Aktivitet | Ansvarig", "--- | ---", "Göra X | Rådet"]) == [
+        (0, 2, ["Aktivitet", "Ansvarig"], [(2, ["Göra X", "Rådet"])])]
+    assert find_pipe_tables(["| a | b |", "|---|---|---|", "| 1 | 2 |"]) == []  # columns differ
+
+
+# ---------------------------------------------------------- (c) decision list and prose report
+def test_numbered_decision_list():
+    doc, chunks, records = read(LAYOUTS / "decision_list.txt")
+    assert records == []
+    [decisions] = [c for c in chunks if c.kind == KIND_LIST]
+    assert decisions.section == "Regeringens beslut"
+    assert (decisions.line_start, decisions.line_end) == (7, 10)
+    items = decisions.text.split("\n")
+    assert [item.split(" ", 1)[0] for item in items] == ["1.", "2.", "3.", "10."]
+    assert items[0] == ("1. Regeringen ger Socialstyrelsen i uppdrag att ta fram ett nationellt stöd för "
+                        "planering av verksamhetsförlagd utbildning.")
+    skal = [c for c in chunks if c.section == "Skälen för regeringens beslut"]
+    assert [c.kind for c in skal] == [KIND_PARAGRAPH]
+    assert doc.doc_type == "regeringsuppdrag"
+
+
+def test_headed_prose_report_with_numbered_headings():
+    doc, chunks, records = read(LAYOUTS / "report.txt")
+    assert records == [] and all(c.kind == KIND_PARAGRAPH for c in chunks)
+    assert [c.section for c in chunks] == [
+        "Sammanfattning", "1 Inledning", "2 Resultat > 2.1 Tillgång till handledare",
+        "2 Resultat > 2.2 Ersättning och tid", "3 Slutsatser",
+    ]
+    assert chunks[2].text.startswith("Bristen på handledare")
+    assert doc.doc_type == "rapport"
+    for chunk in chunks:
+        assert normalize_for_match(chunk.text) == normalize_for_match(doc.span_text(chunk.line_start, chunk.line_end))
+
+
+# ------------------------------------------------------------------------------------ (d) HTML
+def test_html_page_saved_from_a_browser():
+    doc, chunks, records = read(LAYOUTS / "aktivitetsplan_testregionen.html")
+    assert rows_of(records) == PLAN_ROWS[:2] + [("Sprida goda exempel på kompetensväxling",
+                                                 "Arbetsgruppen för nära vård", "Q1–Q4 2027",
+                                                 "Rapport till rådet Q4 2027")]
+    assert [r.focus_area for r in records] == ["VFU", "VFU", "Nära vård"]  # a cell spanning two rows
+    text = "\n".join(doc.lines)
+    for dropped in ("gtag", "cookie", "kakor", "Godkänn", "Huvudmeny", "Om rådet", "Till innehållet", "position:"):
+        assert dropped not in text
+    assert doc.lines[0] == "# Aktivitetsplan 2027"
+    assert "## Aktiviteter 2027" in doc.lines and "### Kontakt" in doc.lines
+    assert "Fokusområde\tAktivitet\tAnsvarig\tTidplan\tUppföljning" in doc.lines
+    assert "- Kompetensförsörjning i nära vård" in doc.lines
+    assert doc.title == "Aktivitetsplan 2027"
+    assert doc.council == "RVKR Testregionen" and doc.doc_type == "aktivitetsplan"
+    assert all(c.section.startswith("Aktivitetsplan 2027 > Aktiviteter 2027") for c in chunks if c.kind == KIND_ACTIVITY)
+    assert_quotable(doc, chunks)
+
+
+def test_html_without_main_or_heading_uses_body_and_title(tmp_path):
+    path = tmp_path / "sida.htm"
+    path.write_bytes("<html><head><title>Verksamhetsplan för RVKR Norra</title></head><body>"
+                     "<p>Första stycket.<br>Andra raden.</p><ol start='3'><li>Tre</li><li>Fyra</li></ol>"
+                     "<table><tr><td>a</td><td colspan='2'>bc</td></tr></table></body></html>".encode("cp1252"))
+    doc = read_document(path, {})
+    assert [line for line in doc.lines if line] == [
+        "# Verksamhetsplan för RVKR Norra", "Första stycket.", "Andra raden.", "3. Tre", "4. Fyra", "a\tbc\t"]
+    assert doc.council == "RVKR Norra" and doc.doc_type == "verksamhetsplan"
+
+
+def test_html_suffixes_are_supported(tmp_path):
+    for name in ("a.html", "b.HTM", "c.txt"):
+        shutil.copyfile(LAYOUTS / "aktivitetsplan_testregionen.html", tmp_path / name)
+    assert [p.name for p in find_documents(tmp_path, Settings())] == ["a.html", "b.HTM", "c.txt"]
+
+
+# ------------------------------------------------------------------------------------- (e) PDF
+def _pdf(path: Path, story_of) -> None:
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import SimpleDocTemplate
+
+    styles = getSampleStyleSheet()
+
+    def footer(canvas, doc):
+        canvas.setFont("Helvetica", 8)
+        canvas.drawString(700, 20, f"Sida {doc.page}")
+
+    SimpleDocTemplate(str(path), pagesize=landscape(A4)).build(story_of(styles), onFirstPage=footer,
+                                                                onLaterPages=footer)
+
+
+def _pdf_table(rows: list[list[str]], widths: list[float], styles, repeat: int = 1):
+    from reportlab.lib import colors
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    cell = styles["BodyText"].clone("cell", fontSize=8, leading=10)
+    table = Table([[Paragraph(escape(value), cell) for value in row] for row in rows], colWidths=widths,
+                  repeatRows=repeat)
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return table
+
+
+def test_pdf_small_table(tmp_path):
+    from reportlab.platypus import Paragraph
+
+    path = tmp_path / "plan.pdf"
+    rows = [["Aktivitet", "Ansvarig", "Tidplan", "Uppföljning"], *map(list, PLAN_ROWS)]
+    _pdf(path, lambda styles: [
+        Paragraph("Aktivitetsplan 2027", styles["Heading1"]),
+        Paragraph("Regionalt vårdkompetensråd Testregionen beslutar om följande aktiviteter.", styles["BodyText"]),
+        _pdf_table(rows, [250, 150, 100, 150], styles),
+        Paragraph("Planen revideras årligen.", styles["BodyText"]),
+    ])
+    doc, chunks, records = read(path)
+    assert rows_of(records) == PLAN_ROWS
+    assert "Aktivitet\tAnsvarig\tTidplan\tUppföljning" in doc.lines
+    assert [line for line in doc.lines if line and "\t" not in line] == [
+        "Aktivitetsplan 2027", "Regionalt vårdkompetensråd Testregionen beslutar om följande aktiviteter.",
+        "Planen revideras årligen.", "Sida 1"]
+    assert doc.council == "RVKR Testregionen"
+    assert_quotable(doc, chunks)
+
+
+@pytest.mark.parametrize("repeat", [1, 0], ids=["header-repeated", "header-once"])
+def test_pdf_table_over_pages(tmp_path, repeat):
+    from reportlab.platypus import Paragraph
+
+    path = tmp_path / "lang.pdf"
+    rows = [["Aktivitet", "Ansvarig", "Tidplan", "Uppföljning"]]
+    rows += [[f"Aktivitet nummer {n} om VFU", "Rådet", f"Q{n % 4 + 1} 2027", "Q1 2028"] for n in range(1, 41)]
+    _pdf(path, lambda styles: [Paragraph("Aktivitetsplan 2027", styles["Heading1"]),
+                               _pdf_table(rows, [300, 150, 100, 100], styles, repeat)])
+    doc, chunks, records = read(path)
+    assert doc.lines.count("Aktivitet\tAnsvarig\tTidplan\tUppföljning") == (2 if repeat else 1)
+    assert [r.activity for r in records] == [f"Aktivitet nummer {n} om VFU" for n in range(1, 41)]
+    assert all((r.owner, r.follow_up) == ("Rådet", "Q1 2028") for r in records)
+    assert all(r.labels["timeline"] == "Tidplan" for r in records)
+    assert_quotable(doc, chunks)
+
+
+def test_pdf_box_around_text_is_no_table(tmp_path):
+    from reportlab.platypus import Paragraph
+
+    path = tmp_path / "ruta.pdf"
+    _pdf(path, lambda styles: [Paragraph("Aktivitetsplan 2027", styles["Heading1"]),
+                               _pdf_table([["Viktigt: planen gäller från den 1 januari 2027."]], [400], styles)])
+    doc = read_document(path, {})
+    assert not any("\t" in line for line in doc.lines)
+    assert "Viktigt: planen gäller från den 1 januari 2027." in join_lines(doc.lines)
+
+
+def test_pdf_falls_back_to_pypdf_when_pdfplumber_fails(tmp_path, monkeypatch):
+    import pdfplumber
+
+    path = tmp_path / "plan.pdf"
+    rows = [["Aktivitet", "Ansvarig", "Tidplan", "Uppföljning"], *map(list, PLAN_ROWS)]
+    _pdf(path, lambda styles: [_pdf_table(rows, [250, 150, 100, 150], styles)])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("trasig")
+
+    monkeypatch.setattr(pdfplumber, "open", broken)
+    doc = read_document(path, {})
+    assert not any("\t" in line for line in doc.lines)
+    assert "Kartlägga VFU-platser i regionen" in join_lines(doc.lines)
+
+
+# ---------------------------------------------------------- the Södra table as PDF and as DOCX
+@pytest.fixture(scope="module")
+def sodra():
+    """The Södra plan's two tab tables (header, rows of cells) and its 8 records read from the text."""
+    doc = read_document(CORPUS_DIR / SODRA, load_catalog(CORPUS_DIR, Settings()))
+    tables = [(header, [cells for _, cells in rows]) for _, _, header, rows in find_tab_tables(doc.lines)]
+    assert sum(len(rows) for _, rows in tables) == 8
+    return tables, extract_records(chunk_document(doc))
+
+
+SODRA_FIELDS = ("activity", "owner", "timeline", "follow_up", "measure", "focus_area")
+
+
+def test_sodra_table_as_pdf_gives_the_same_records(tmp_path, sodra):
+    from reportlab.platypus import PageBreak, Paragraph
+
+    tables, expected = sodra
+    widths = [120, 190, 70, 60, 190, 60]
+    path = tmp_path / "sodra.pdf"
+    _pdf(path, lambda styles: [
+        Paragraph("Regionala vårdkompetensrådets verksamhetsplan 2026–2028", styles["Heading1"]),
+        Paragraph("Samverkan mellan kommuner, lärosäten och regioner i Södra sjukvårdsregionen.", styles["BodyText"]),
+        _pdf_table([tables[0][0], *tables[0][1]], widths, styles), PageBreak(),
+        _pdf_table([tables[1][0], *tables[1][1]], widths, styles),
+    ])
+    doc, chunks, records = read(path)
+    assert rows_of(records, SODRA_FIELDS) == rows_of(expected, SODRA_FIELDS)
+    assert [r.labels for r in records] == [r.labels for r in expected]
+    assert doc.council == "RVKR Södra"  # not "Västra", named in a row further down
+    assert_quotable(doc, chunks)
+
+
+def test_sodra_table_as_docx_gives_the_same_records(tmp_path, sodra):
+    import docx
+
+    tables, expected = sodra
+    document = docx.Document()
+    document.add_heading("Regionala vårdkompetensrådets verksamhetsplan 2026–2028", level=1)
+    document.add_paragraph("Samverkan mellan kommuner, lärosäten och regioner i Södra sjukvårdsregionen.")
+    for header, rows in tables:
+        table = document.add_table(rows=len(rows) + 1, cols=len(header))
+        for r, values in enumerate([header, *rows]):
+            for c, value in enumerate(values):
+                table.cell(r, c).text = value
+        # a focus area over several rows is one merged cell in Word
+        top = 1
+        for r in range(2, len(rows) + 2):
+            if r == len(rows) + 1 or rows[r - 1][0]:
+                if r - 1 > top:
+                    table.cell(top, 0).merge(table.cell(r - 1, 0))
+                top = r
+        document.add_paragraph("")
+    path = tmp_path / "sodra.docx"
+    document.save(str(path))
+    doc, chunks, records = read(path)
+    assert rows_of(records, SODRA_FIELDS) == rows_of(expected, SODRA_FIELDS)
+    assert [r.labels for r in records] == [r.labels for r in expected]
+    assert doc.council == "RVKR Södra"
+    assert_quotable(doc, chunks)
+
+
+# ------------------------------------------------------------------------------------ metadata
+@pytest.mark.parametrize(
+    ("text", "council"),
+    [
+        ("Aktivitetsplan 2027\nRegionalt vårdkompetensråd Testregionen\n", "RVKR Testregionen"),
+        ("# Verksamhetsplan – Regionalt vårdkompetensråd Testregionen\n", "RVKR Testregionen"),
+        ("Regionala vårdkompetensrådet Testregionen och dess uppdrag\n", "RVKR Testregionen"),
+        ("Regionala vårdkompetensrådet i Norrland\n", "RVKR Norrland"),
+        ("REGIONALT VÅRDKOMPETENSRÅD SÖDRA\n", "RVKR Södra"),
+        ("Aktivitetsplan för RVKR Sydöstra 2027\n", "RVKR Sydöstra"),
+        ("Plan för kompetensförsörjning i Västra sjukvårdsregionen\n", "RVKR Västra"),
+        ("Sjukvårdsregion Mellansverige: aktivitetsplan\n", "RVKR Mellansverige"),
+        # the first regional name wins: the document's own region before a council it works with
+        ("Plan för Södra sjukvårdsregionen\n\nRådet samarbetar med Regionala vårdkompetensrådet Västra.\n",
+         "RVKR Södra"),
+        # a national document that mentions a region later stays national
+        ("Nationella vårdkompetensrådets verksamhetsplan\n\nI Norra sjukvårdsregionen pågår ett arbete.\n",
+         COUNCIL_NATIONAL),
+        ("Varje sjukvårdsregion har ett regionalt råd.\n", ""),
+        ("Rapport om vårdens kompetensförsörjning\n", ""),
+    ],
+)
+def test_infer_council_names(text, council):
+    assert infer_council(text) == council
+
+
+def test_council_from_a_title_without_catalog(tmp_path):
+    path = tmp_path / "plan.md"
+    path.write_text("# Aktivitetsplan 2027 Regionalt vårdkompetensråd Testregionen\n\nText.\n", encoding="utf-8")
+    assert read_document(path, {}).council == "RVKR Testregionen"
