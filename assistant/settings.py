@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     auth_user: str | None = None
     auth_password: str | None = None
     max_concurrent_requests: int = Field(default=4, ge=1)
+    # Author written into the follow-up drafts' Word files (document properties)
+    document_author: str = "Vårdkompetens-assistenten"
+
     # Host names the web app answers to besides 127.0.0.1, localhost, [::1] and `host` (e.g. the server's
     # DNS name behind a reverse proxy); any other Host header gets 400 (protects against DNS rebinding).
     # From the environment as JSON: ASSISTANT_ALLOWED_HOSTS='["assistent.example.se"]'

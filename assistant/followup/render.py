@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date, datetime
 from pathlib import Path
 
 from docx import Document
@@ -148,9 +149,31 @@ def write_csv(summary: FollowUpSummary, path: str | Path, delimiter: str = ",") 
     return path
 
 
+#: Usable width of an A4 landscape page with 1.5 cm margins.
+A4_LANDSCAPE = (Cm(29.7), Cm(21.0))
+TABLE_WIDTH_CM = 29.7 - 2 * 1.5
+#: Column width bounds (cm): widths follow the text in each column, within these.
+MIN_COLUMN_CM, MAX_COLUMN_CM = 1.6, 9.0
+
+
+def column_widths(headers: list[str], rows: list[list[str]], total_cm: float = TABLE_WIDTH_CM) -> list[float]:
+    """Widths (cm) by how much text each column holds (longest words and average length), filling ``total_cm``."""
+    weights = []
+    for i, header in enumerate(headers):
+        texts = [header] + [row[i] for row in rows if i < len(row)]
+        longest_word = max((len(word) for text in texts for word in text.split()), default=4)
+        average = sum(len(text) for text in texts) / len(texts)
+        weights.append(max(longest_word * 0.8, min(average, 120) ** 0.75))
+    raw = [total_cm * w / sum(weights) for w in weights]
+    bounded = [min(MAX_COLUMN_CM, max(MIN_COLUMN_CM, w)) for w in raw]
+    scale = total_cm / sum(bounded)
+    return [round(w * scale, 2) for w in bounded]
+
+
 def _docx_table(document, headers: list[str], rows: list[list[str]]):
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
+    table.autofit = False
     header = table.rows[0]
     properties = header._tr.get_or_add_trPr()  # repeat the header row on every page
     repeat = OxmlElement("w:tblHeader")
@@ -167,20 +190,35 @@ def _docx_table(document, headers: list[str], rows: list[list[str]]):
             cell.text = ""
             run = cell.paragraphs[0].add_run(text)
             run.font.size = Pt(8)
+    for column, width in zip(table.columns, column_widths(headers, rows)):
+        for cell in column.cells:
+            cell.width = Cm(width)
     return table
 
 
-def write_docx(summary: FollowUpSummary, path: str | Path, overview: bool | None = None) -> Path:
-    """A Word document: a heading per council and per focus area, each with a table, then the sources."""
+def _docx_source(row: SummaryRow) -> str:
+    """The source cell of the Word table: the plan's title and the lines (the file name only without a title)."""
+    lines = f"rad {row.line_start}" if row.line_start == row.line_end else f"rad {row.line_start}–{row.line_end}"
+    return f"{row.plan or row.source}, {lines}"
+
+
+def write_docx(summary: FollowUpSummary, path: str | Path, overview: bool | None = None,
+               author: str = "Vårdkompetens-assistenten", on: date | None = None) -> Path:
+    """A Word document on A4 landscape: title with the date and the filters, a heading per council and
+    per focus area, each with a table (columns as wide as their text needs), then the sources."""
+    on = on or date.today()
     document = Document()
     section = document.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = max(section.page_width, section.page_height), min(section.page_width, section.page_height)
+    section.page_width, section.page_height = A4_LANDSCAPE
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Cm(1.5))
-    document.core_properties.title = DOCUMENT_TITLE
+    properties = document.core_properties
+    properties.title, properties.author, properties.last_modified_by = DOCUMENT_TITLE, author, author
+    properties.created = properties.modified = datetime.combine(on, datetime.min.time())
     document.add_heading(DOCUMENT_TITLE, 0)
-    document.add_paragraph(_filters_line(summary) + " Raderna är hämtade ordagrant ur planerna; fyll i kolumnerna Status och Kommentar.")
+    document.add_paragraph(f"Datum: {on.isoformat()}. " + _filters_line(summary)
+                           + " Raderna är hämtade ordagrant ur planerna; fyll i kolumnerna Status och Kommentar.")
     if not summary.rows:
         document.add_paragraph("Inga aktiviteter i planerna matchar urvalet.")
     if summary.rows and _notes(summary):
@@ -198,7 +236,8 @@ def write_docx(summary: FollowUpSummary, path: str | Path, overview: bool | None
         for group, rows in groups.items():
             document.add_heading(group, 2)
             columns = table_columns(rows, leave_out=("focus_area",))
-            _docx_table(document, [h for _, h in columns], [[_cell(r, n) for n, _ in columns] for r in rows])
+            _docx_table(document, [h for _, h in columns],
+                        [[_docx_source(r) if n == "source_label" else _cell(r, n) for n, _ in columns] for r in rows])
     if summary.citations:
         document.add_heading("Källor", 1)
         for citation in summary.citations:

@@ -209,7 +209,7 @@ def summary_command(index, args: argparse.Namespace, stdout=None, build=None) ->
         text = render_overview_markdown(summary) + "\n" if summary.rows else "Inga aktiviteter i planerna matchar urvalet.\n"
         _emit(text, args.out, stdout)
     elif fmt == "docx":
-        path = write_docx(summary, args.out or "uppfoljning-utkast.docx")
+        path = write_docx(summary, args.out or "uppfoljning-utkast.docx", author=get_settings().document_author)
         print(f"Skrev {path} ({len(summary.rows)} aktiviteter, {len(summary.sections)} råd).", file=stdout)
     elif fmt == "csv":
         if args.out:

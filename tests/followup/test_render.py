@@ -11,6 +11,7 @@ import io
 import re
 
 import pytest
+from app_helpers import hand_made_summary
 
 from assistant.followup.build import CSV_COLUMNS, build_summary
 from assistant.followup.render import OVERVIEW_HEADERS, render_csv, render_markdown, write_docx
@@ -99,3 +100,26 @@ def test_drafts_from_the_index_equal_those_from_the_corpus(built_assistant, corp
     index = built_assistant.index
     assert render_markdown(build_summary(index)) == render_markdown(build_summary(corpus_view))
     assert render_csv(build_summary(index, keyword="VFU")) == render_csv(build_summary(corpus_view, keyword="VFU"))
+
+
+def test_docx_is_a4_landscape_dated_with_author_plan_titles_and_widths_by_content(tmp_path):
+    from datetime import date
+
+    import docx
+    from docx.shared import Cm
+
+    from assistant.followup.render import column_widths, write_docx
+
+    summary = hand_made_summary()
+    path = write_docx(summary, tmp_path / "utkast.docx", author="Kansliet Södra", on=date(2026, 12, 1))
+    document = docx.Document(str(path))
+    section = document.sections[0]
+    assert abs(section.page_width - Cm(29.7)) < Cm(0.05) and abs(section.page_height - Cm(21.0)) < Cm(0.05)
+    assert document.core_properties.author == "Kansliet Södra"
+    assert "python-docx" not in (document.core_properties.author or "")
+    assert any("Datum: 2026-12-01" in p.text for p in document.paragraphs)
+    sources = [row.cells[-3].text for table in document.tables for row in table.rows[1:]]
+    assert sources and all(not s.endswith(".txt") and ", rad " in s for s in sources)
+    assert any(row.plan in s for row in summary.rows for s in sources)
+    widths = column_widths(["Aktivitet", "Tidplan"], [["Ett långt aktivitetsnamn som tar plats i tabellen", "Q3 2026"]])
+    assert widths[0] > widths[1] and abs(sum(widths) - 26.7) < 0.05

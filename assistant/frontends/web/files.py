@@ -34,13 +34,19 @@ def summary_file_stem(summary) -> str:
     return "-".join(p for p in parts if p)[:100] or "uppfoljning"
 
 
-def write_summary_files(summary, folder: Path, overview: bool = False) -> dict[str, Path]:
-    """The draft as DOCX, CSV (UTF-8 with BOM, so Excel reads å, ä, ö) and Markdown in ``folder``."""
+#: The CSV download opens in Swedish Excel as columns: semicolons, UTF-8 with BOM.
+CSV_DELIMITER = ";"
+
+
+def write_summary_files(summary, folder: Path, overview: bool = False,
+                        author: str = "Vårdkompetens-assistenten") -> dict[str, Path]:
+    """The draft as DOCX (A4 landscape), CSV (';', UTF-8 with BOM, so Swedish Excel reads columns and å, ä,
+    ö) and Markdown in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     stem = summary_file_stem(summary)
-    docx = write_docx(summary, folder / f"{stem}.docx", overview=bool(overview))
+    docx = write_docx(summary, folder / f"{stem}.docx", overview=bool(overview), author=author)
     csv_path = folder / f"{stem}.csv"
-    csv_path.write_text(render_csv(summary), encoding="utf-8-sig", newline="")
+    csv_path.write_text(render_csv(summary, CSV_DELIMITER), encoding="utf-8-sig", newline="")
     md_path = folder / f"{stem}.md"
     md_path.write_text(render_markdown(summary, overview=bool(overview)), encoding="utf-8")
     return {"docx": docx, "csv": csv_path, "md": md_path}

@@ -240,7 +240,8 @@ class Handlers:
             return no_matches_html(summary), hidden, hidden, hidden
         try:
             preview = summary_preview_html(summary, overview=bool(overview))
-            files = write_summary_files(summary, self._summary_folders.new(), overview=bool(overview))
+            files = write_summary_files(summary, self._summary_folders.new(), overview=bool(overview),
+                                        author=self.assistant.settings.document_author)
         except Exception as exc:
             log.exception("writing the summary failed")
             return box("error", f"Utkastet kunde inte sparas: {user_error(exc)}"), hidden, hidden, hidden

@@ -16,6 +16,7 @@ from assistant.followup import SummaryError
 from assistant.frontends.web import Handlers
 from assistant.messages import REFUSAL_PHRASE
 from assistant.service import Assistant
+from assistant.settings import Settings
 
 pytestmark = [  # pandas deprecations raised inside gradio's queue, not by this project
     pytest.mark.filterwarnings("ignore:.*no_silent_downcasting:Warning"),
@@ -30,6 +31,7 @@ class FakeSummaryAssistant:
     """
 
     respond = Assistant.respond
+    settings = Settings()
 
     def __init__(self, summary=None, reply: str | None = None, error: Exception | None = None):
         self._summary, self.reply, self.error = summary, reply, error
@@ -87,7 +89,7 @@ def test_summary_tab_writes_files_and_reports_problems():
     assert docx["visible"] and csv_file["visible"] and md["visible"]
     assert Path(docx["value"]).suffix == ".docx" and Path(csv_file["value"]).suffix == ".csv"
     assert EVIL in Path(md["value"]).read_text(encoding="utf-8")  # the file keeps the text as written
-    rows = list(csv.DictReader(io.StringIO(Path(csv_file["value"]).read_text(encoding="utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(Path(csv_file["value"]).read_text(encoding="utf-8-sig")), delimiter=";"))
     assert [r["Aktivitet"] for r in rows] == [f"Aktivitet 0 {EVIL}", f"Aktivitet 1 {EVIL}"]
 
     for summary, error, expected in [
@@ -164,7 +166,7 @@ def test_summary_tab_on_the_real_index(built_assistant):
     assert len(document.tables) >= 1
     cells = {cell.text for table in document.tables for row in table.rows for cell in row.cells}
     assert "Q1 2027" in cells and "Uppföljningsdatum" in cells
-    rows = list(csv.DictReader(io.StringIO(Path(csv_file["value"]).read_text(encoding="utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(Path(csv_file["value"]).read_text(encoding="utf-8-sig")), delimiter=";"))
     assert rows and all(r["Råd"] == "RVKR Södra" for r in rows)
     assert any(r["Uppföljningsdatum"] == "Q1 2027" for r in rows)
     assert all(r["Källa"].startswith(SODRA_SOURCE) for r in rows)
