@@ -72,7 +72,7 @@ class Composer:
     def __init__(self, index: LoadedIndex, settings: Settings):
         self.index, self.settings = index, settings
         self.idf = index_idf(index)
-        self.known_councils = sorted({meta.get("council", "") for meta in index.documents().values() if meta.get("council")})
+        self.known_councils = index.councils()
         self.exclude_chunks: set[str] = set()  # activity rows already found to lack the asked-for field
         self.used_records: list[ActivityRecord] = []  # the records the last answer was made from
         # why the last compose() abstained: "weak_evidence", "unknown_terms", "missing_field", "no_match"

@@ -190,7 +190,7 @@ def split_question(text: str) -> list[str]:
 def _joined(parts: list[str], u: Understanding, index: LoadedIndex, embedder, settings: Settings, councils, sources,
             started: float, intent: str, query: str) -> Answer:
     """One answer from the answers to each part; a later part keeps the councils of the first."""
-    known = sorted({meta.get("council", "") for meta in index.documents().values() if meta.get("council")})
+    known = index.councils()
     context = detect_councils(parts[0], known)
     answers = []
     for number, part in enumerate(parts):

@@ -130,7 +130,7 @@ def cmd_ask(args) -> int:
     councils = None
     if args.council:
         try:  # as users write them: "Södra", "sodra", "RVKR Södra", "nationella"
-            councils = resolve_councils(args.council, plan_councils_of(assistant))
+            councils = resolve_councils(args.council, assistant.index.councils())
         except SummaryError as exc:
             print(f"Fel: {exc}", file=sys.stderr)
             return EXIT_INVALID
@@ -145,10 +145,6 @@ def cmd_ask(args) -> int:
         print(format_answer(answer))
     return EXIT_INVALID if answer.invalid else EXIT_OK
 
-
-def plan_councils_of(assistant) -> list[str]:
-    """The councils the indexed documents belong to."""
-    return sorted({meta.get("council", "") for meta in assistant.index.documents().values() if meta.get("council")})
 
 
 CHAT_HELP = """Skriv en fråga om rådens planer, t.ex. "Vem ansvarar för VFU-arbetet i Södra?".

@@ -119,6 +119,10 @@ class LoadedIndex:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.asarray(self.bm25.get_scores(query_tokens), dtype=np.float32)[: len(self.chunks)]
 
+    def councils(self) -> list[str]:
+        """The councils the indexed documents belong to (as named in the index), sorted."""
+        return sorted({meta.get("council", "") for meta in self.documents().values() if meta.get("council")})
+
     def documents(self) -> dict[str, dict]:
         return self.manifest.get("documents", {})
 

@@ -208,7 +208,7 @@ def run_assistant(assistant, question: Question) -> dict:
     # Retrieval of the resolved question, with the council filter the question implies: the ranking for
     # recall/MRR and the top-5 chunks' text for "answer inside the retrieved top-5".
     resolved = getattr(answer, "resolved_question", "") or question.question
-    known = sorted({meta.get("council", "") for meta in index.documents().values() if meta.get("council")})
+    known = index.councils()
     hits = retrieve(index, assistant.embedder.embed_query(resolved), resolved, assistant.settings,
                     councils=detect_councils(resolved, known) or None, k=MRR_K)
     return {"answer": answer.answer, "abstained": answer.abstained, "citations": citations, "latency_ms": latency,
