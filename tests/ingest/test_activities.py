@@ -6,26 +6,12 @@ Counts and values were checked by hand against corpus/*.txt. Fast and offline.
 from __future__ import annotations
 
 import pytest
-from corpus_names import CORPUS_DIR, MELLANSVERIGE, NATIONAL, PRESENTATION, SODRA, UPPDRAG
+from corpus_names import MELLANSVERIGE, NATIONAL, PRESENTATION, SODRA, UPPDRAG
 
 from assistant.ingest.activities import canonical_field, extract_records, record_from_chunk, split_contacts
 from assistant.ingest.chunking import chunk_document
-from assistant.ingest.corpus import find_documents, load_catalog, read_document
 from assistant.lang.councils import COUNCIL_NATIONAL
 from assistant.schema import KIND_ACTIVITY, KIND_PARAGRAPH, ActivityRecord, Chunk
-from assistant.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def settings() -> Settings:
-    return Settings()
-
-
-@pytest.fixture(scope="module")
-def corpus_docs(settings):
-    """Every corpus document, read with the corpus catalog (file name → Document)."""
-    catalog = load_catalog(CORPUS_DIR, settings)
-    return {path.name: read_document(path, catalog) for path in find_documents(CORPUS_DIR, settings)}
 
 
 @pytest.fixture(scope="module")

@@ -15,25 +15,12 @@ import pytest
 from corpus_names import ALL_DOCS, CORPUS_DIR, MELLANSVERIGE, NATIONAL, PRESENTATION, SODRA, UPPDRAG
 
 from assistant.ingest.chunking import chunk_document, detect_headings, find_tab_tables, looks_like_slides, slide_spans
-from assistant.ingest.corpus import find_documents, load_catalog, read_document
+from assistant.ingest.corpus import load_catalog, read_document
 from assistant.schema import KIND_ACTIVITY, KIND_LIST, KIND_PARAGRAPH, KIND_SLIDE, Chunk
-from assistant.settings import Settings
 from assistant.text import join_lines, normalize_for_match
 
 SODRA_LABELS = ["Prioriterade områden", "Aktivitet", "Genomförande", "Tidplan", "Uppföljning - mått"]
 NATIONAL_LABELS = ["Rubrik", "Mål", "Aktivitet", "Tidpunkt", "Mått på genomförande", "Ansvarig"]
-
-
-@pytest.fixture(scope="module")
-def settings() -> Settings:
-    return Settings()
-
-
-@pytest.fixture(scope="module")
-def corpus_docs(settings):
-    """Every corpus document, read with the corpus catalog (file name → Document)."""
-    catalog = load_catalog(CORPUS_DIR, settings)
-    return {path.name: read_document(path, catalog) for path in find_documents(CORPUS_DIR, settings)}
 
 
 @pytest.fixture(scope="module")

@@ -27,20 +27,7 @@ from assistant.ingest.corpus import (
     read_text,
 )
 from assistant.lang.councils import COUNCIL_NATIONAL
-from assistant.settings import Settings
 from assistant.text import join_lines, normalize_for_match, strip_markup
-
-
-@pytest.fixture(scope="module")
-def settings() -> Settings:
-    return Settings()
-
-
-@pytest.fixture(scope="module")
-def corpus_docs(settings):
-    """Every corpus document, read with the corpus catalog (file name → Document)."""
-    catalog = load_catalog(CORPUS_DIR, settings)
-    return {path.name: read_document(path, catalog) for path in find_documents(CORPUS_DIR, settings)}
 
 
 # ------------------------------------------------------------------------------ join_lines
