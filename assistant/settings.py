@@ -33,9 +33,23 @@ class Settings(BaseSettings):
     embedding_threads: int = 2
     embedding_spin_wait: bool = False  # onnxruntime threads spin between operations (faster alone, worse under load)
 
-    # Ingest limits
+    # Ingest limits (per document; a document over one is skipped with a Swedish reason in the ingest
+    # report and the upload answer, the others are indexed as usual; assistant/ingest/parsing.py)
     max_file_bytes: int = 50 * 1024 * 1024
     supported_suffixes: tuple[str, ...] = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
+    max_pdf_pages: int = Field(default=1000, ge=1)  # pages of a PDF, counted before any text is extracted
+    # A DOCX's unpacked size: the sum of its zip entries' sizes, read from the zip directory before parsing
+    max_docx_unpacked_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
+    max_document_chars: int = Field(default=3_000_000, ge=1)  # characters of text read from one document
+    max_document_chunks: int = Field(default=5000, ge=1)  # text chunks one document may give
+    # PDF, DOCX and HTML are parsed in a child process with a time and a memory (address space) limit;
+    # a parse over either is stopped and the document skipped. .txt/.md are decoded in-process.
+    parse_timeout_s: float = Field(default=120.0, gt=0)
+    parse_memory_mb: int = Field(default=2048, ge=64)
+    # Test hook (harmless, off by default): the ingest stops at this named step of a build
+    # ("after_read", "mid_embedding", "mid_write", "before_publish"), creates the file
+    # <index_dir>/.paused-<step> and waits while it exists (tests kill -9 it there). Env: ASSISTANT_TEST_PAUSE_AT.
+    test_pause_at: str | None = None
 
     # Vector store (assistant/store/vectors.py): where the chunk vectors live and what answers an
     # unfiltered dense search. Council/document-filtered searches are always scored exactly over the
@@ -75,9 +89,13 @@ class Settings(BaseSettings):
     sentence_margin: float = 0.15  # sentences within this of the best are shown too
     list_intro_share: float = 0.6  # share of a list's score from its intro line (the rest: its items)
     list_min_score: float = 0.5  # a list in the top chunks answers a list question from this score
+    cross_sentences_per_council: int = 2  # sentences shown per council when a question compares councils (dev split: 2 > 1)
+    description_max_sentences: int = 2  # "Vad är X?": at most this many "X är …" sentences answer it
+    intro_items_max: int = 8  # a chosen sentence ending in ':' brings up to this many of the units that follow it
     # Questions as typed: words without å/ä/ö or with one slip are put into the documents' spelling
     spelling_min_length: int = 5  # shortest word corrected by edit distance (shorter ones are only folded)
     spelling_one_edit_max_length: int = 12  # longer words may have two edits
+    spelling_compound_part_min_length: int = 4  # shortest part of a typed compound put together from two document words
     # Questions over the set of activities ("Hur många …", "Vilka av Södras aktiviteter …")
     aggregate_min_topic: float = 0.5  # share of the question's topic a record must cover to be listed
     aggregate_max_citations: int = 30  # one citation per listed activity
@@ -111,8 +129,17 @@ class Settings(BaseSettings):
     # Web app
     host: str = "127.0.0.1"
     port: int = 7860
+    # The one shared login (the fallback when the database has no users; it may only read). With users in
+    # the database (`assistant users add`) every visitor logs in as one of them instead; see README "Roller".
     auth_user: str | None = None
     auth_password: str | None = None
+    # Login throttling (per user name and per client address): after login_max_failures wrong logins within
+    # login_failure_window_s, logins are refused for login_lockout_s seconds, doubled with each further
+    # failure, at most login_max_lockout_s.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_failure_window_s: float = Field(default=900.0, gt=0)
+    login_lockout_s: float = Field(default=30.0, ge=0)
+    login_max_lockout_s: float = Field(default=900.0, ge=0)
     max_concurrent_requests: int = Field(default=4, ge=1)
     # Author written into the follow-up drafts' Word files (document properties)
     document_author: str = "Vårdkompetens-assistenten"

@@ -3,10 +3,14 @@ hand-made follow-up draft whose document text looks like HTML and Markdown."""
 
 from __future__ import annotations
 
+import http.cookiejar
 import shutil
 import socket
+import urllib.parse
+import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 from assistant.answer.citations import Citation
 from assistant.followup import CouncilSection, FollowUpSummary, SummaryRow
@@ -55,7 +59,8 @@ def serve(assistant):
 
 
 def isolated_assistant(source, base: Path):
-    """An Assistant over a copy of ``source``'s corpus and index (sharing its loaded embedder).
+    """An Assistant over a copy of ``source``'s corpus and index (sharing its loaded embedder), with its
+    own application database (``base/app.db``) unless ``source`` has one configured.
 
     Uploads then change only the copy; re-ingesting reuses the cached embeddings, so only new
     documents are embedded.
@@ -63,10 +68,36 @@ def isolated_assistant(source, base: Path):
     corpus, index = base / "corpus", base / "index"
     shutil.copytree(source.settings.corpus_dir, corpus)
     shutil.copytree(source.settings.index_dir, index, ignore=shutil.ignore_patterns(".lock"))
-    settings = source.settings.model_copy(update={"corpus_dir": corpus, "index_dir": index})
+    update = {"corpus_dir": corpus, "index_dir": index}
+    if not source.settings.database_url:  # conversations and feedback go to a private database, not var/app.db
+        update["database_url"] = f"sqlite:///{base / 'app.db'}"
+    settings = source.settings.model_copy(update=update)
     assistant = Assistant(settings)
     assistant._embedder = source.embedder  # the model is already loaded; no need to load it twice
     return assistant
+
+
+#: The editor the upload tests log in as (a user in the assistant's own database, see add_editor).
+EDITOR_NAME, EDITOR_PASSWORD = "redaktor", "redaktörens lösenord"
+
+
+def add_editor(assistant, name: str = EDITOR_NAME, password: str = EDITOR_PASSWORD):
+    """Add an editor to ``assistant``'s database; returns the request the handlers get when they are logged in.
+
+    Changing the corpus in the web app needs the editor role (assistant/frontends/web/auth.py); with a
+    user in the database the app also requires a login (see ``login``)."""
+    assistant.repository.add_user(name, password, "editor")
+    return SimpleNamespace(username=name)
+
+
+def login(url: str, name: str = EDITOR_NAME, password: str = EDITOR_PASSWORD) -> dict[str, str]:
+    """Log in to the app at ``url``; returns the session cookies (name → value)."""
+    data = urllib.parse.urlencode({"username": name, "password": password}).encode()
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(urllib.request.Request(f"{url}login", data=data)) as response:
+        assert response.status == 200
+    return {cookie.name: cookie.value for cookie in jar}
 
 
 def no_progress(*args, **kwargs):

@@ -8,6 +8,7 @@ tillgång till handledarkompetens" has Tidplan "Q3 2026" and the VFU rows name "
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -162,7 +163,10 @@ def test_add_document_copies_into_the_corpus(settings, tmp_path):
     target = Assistant(settings).add_document(upload)
     assert target == settings.corpus_dir / "Ny plan.txt"
     assert target.read_bytes() == upload.read_bytes()
-    assert sorted(p.name for p in settings.corpus_dir.iterdir()) == ["Ny plan.txt"]  # no temporary file left
+    # no temporary file left; the catalog records who added the file (an upload starts unreviewed)
+    assert sorted(p.name for p in settings.corpus_dir.iterdir()) == ["Ny plan.txt", "catalog.json"]
+    entry = json.loads((settings.corpus_dir / "catalog.json").read_text(encoding="utf-8"))["documents"]["Ny plan.txt"]
+    assert entry["reviewed"] is False and entry["added_by"] == "okänd" and entry["added_at"]
     assert upload.exists()  # copied, not moved
 
 
@@ -213,4 +217,6 @@ def test_add_document_overwrites_only_when_asked(settings, tmp_path):
     with pytest.raises(FileExistsError):
         assistant.add_document(_upload(tmp_path / "b", "plan.txt", b"ny\n"))
     assert assistant.add_document(_upload(tmp_path / "b", "plan.txt", b"ny\n"), overwrite=True).read_bytes() == b"ny\n"
-    assert sorted(p.name for p in settings.corpus_dir.iterdir()) == ["plan.txt"]
+    assert sorted(p.name for p in settings.corpus_dir.iterdir()) == [".removed", "catalog.json", "plan.txt"]
+    # the overwritten version is archived (hidden from the index), never lost
+    assert [p.read_bytes() for p in (settings.corpus_dir / ".removed").glob("*plan.txt")] == [b"gammal\n"]

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.answer.citations import CitationBuilder, quote_covering
-from assistant.answer.evidence import Terms, coverage, index_idf, record_text, topic_terms
+from assistant.answer.evidence import Terms, contacts_as_written, coverage, index_idf, record_text, topic_terms
 from assistant.lang.councils import detect_councils, short_name
 from assistant.lang.patterns import (
     ACTIVITIES_WORD,
@@ -261,8 +261,8 @@ def shown_fields(rq: RecordQuery) -> list[str]:
     return ["timeline"]
 
 
-def _value(record: ActivityRecord, name: str) -> str:
-    return ", ".join(record.contacts) if name == "contacts" else getattr(record, name, "") or ""
+def _value(index: LoadedIndex, record: ActivityRecord, name: str) -> str:
+    return contacts_as_written(index, record) if name == "contacts" else getattr(record, name, "") or ""
 
 
 def _shorten(text: str, limit: int = 110) -> str:
@@ -286,7 +286,7 @@ def answer_lines(rq: RecordQuery, found: list[ActivityRecord], index: LoadedInde
             ("activity" if len(found) == 1 else "activities")
         lines.append(f"{len(found)} {noun} ({scope}):")
     for record in found:
-        values = [(name, _value(record, name)) for name in shown]
+        values = [(name, _value(index, record, name)) for name in shown]
         stated = [record.contacts[-1] if name == "contacts" and record.contacts else value for name, value in values if value]
         quote = quote_covering(index, record.source, record.line_start, record.line_end, record.activity, stated)
         n = cite.add(record.source, record.line_start, record.line_end, quote or record.activity[:200], record.section)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from assistant.ingest.units import Unit, split_units
+from assistant.schema import Chunk
 from assistant.store.loaded import LoadedIndex
 from assistant.text import normalize_for_match
 
@@ -124,3 +126,45 @@ def closest_passages(index: LoadedIndex, hits, limit: int = 3) -> list[Citation]
         if verify_quote(index, citation):
             out.append(citation)
     return out
+
+
+def introduced_units(chunk: Chunk, unit: Unit, limit: int) -> list[Unit]:
+    """The units after ``unit`` in its chunk when it introduces them (ends in ':'), up to the next intro."""
+    if chunk.fields or not unit.quote.rstrip().endswith(":"):
+        return []
+    units = chunk.__dict__.get("_sentences") or split_units(chunk)
+    try:
+        at = units.index(unit)
+    except ValueError:
+        return []
+    out = []
+    for follower in units[at + 1:at + 1 + limit]:
+        if follower.quote.rstrip().endswith(":"):
+            break
+        out.append(follower)
+    return out
+
+
+def cite_unit(index: LoadedIndex, cite: CitationBuilder, chunk: Chunk, unit: Unit, shown: str,
+              items_max: int) -> list[str]:
+    """Answer lines for one unit, ``shown`` plus its marker; an intro ending in ':' brings its items.
+
+    "Rådet har fem prioriterade områden …:" says nothing without what follows it, so the items are
+    shown under it, quoted with it in one stretch when that fits, otherwise each on its own.
+    """
+    items = introduced_units(chunk, unit, items_max)
+    quote = unit.quote
+    if items:
+        quote = quote_covering(index, chunk.source, chunk.line_start, chunk.line_end, unit.quote,
+                               [item.quote for item in items]) or unit.quote
+    n = cite.add(chunk.source, chunk.line_start, chunk.line_end, quote, chunk.section)
+    if n is None:
+        return []
+    lines = [f"{shown} [{n}]"]
+    covered = normalize_for_match(quote)
+    for item in items:
+        m = n if normalize_for_match(item.quote) in covered else cite.add(
+            chunk.source, chunk.line_start, chunk.line_end, item.quote, chunk.section)
+        if m is not None:
+            lines.append(f"- {item.shown} [{m}]")
+    return lines

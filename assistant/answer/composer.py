@@ -11,15 +11,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.answer.citations import Citation, CitationBuilder, quote_between, quote_covering
+from assistant.answer.citations import Citation, CitationBuilder, cite_unit, quote_between, quote_covering
 from assistant.answer.evidence import (
     Terms,
     adds_expected_information,
+    asks_for,
+    contacts_as_written,
     coverage,
     index_idf,
     intent_terms,
     record_text,
     sentences,
+    states_count,
     strip_bullet,
     time_expression_phrase,
     topic_terms,
@@ -116,7 +119,7 @@ class Composer:
         field_name = INTENT_FIELD[intent]
         if intent == "followup" and not asks_for_date(query) and not record.follow_up:
             field_name = "measure"
-        value = ", ".join(record.contacts) if field_name == "contacts" else getattr(record, field_name)
+        value = contacts_as_written(self.index, record) if field_name == "contacts" else getattr(record, field_name)
         quote_value = record.contacts[-1] if field_name == "contacts" and record.contacts else value
         if not value and field_name == "timeline":
             quote_value = value = time_expression_phrase(record.content)
@@ -139,7 +142,7 @@ class Composer:
             extra = f"; {record.labels.get('measure', 'mått')}: {_shorten(record.measure, 160)}"
             stated.append(_shorten(record.measure, 160).removesuffix(" …"))
         if field_name == "owner" and record.contacts:
-            extra = f" ({FIELD_NAMES[language]['contacts'].lower()}: {', '.join(record.contacts)})"
+            extra = f" ({FIELD_NAMES[language]['contacts'].lower()}: {contacts_as_written(self.index, record)})"
             stated.append(record.contacts[-1])
         if field_name == "contacts" and record.owner:
             extra = f"; {record.labels.get('owner', 'ansvarig')}: {record.owner}" + extra
@@ -191,6 +194,16 @@ class Composer:
                 break
         return chosen
 
+    def count_lines(self, query: str, terms: Terms, hits: list[Hit], language: str, cite: CitationBuilder) -> list[str]:
+        """The best sentence stating the asked-for count ("Planen innehåller 25 insatser"), if any."""
+        if asks_for(query) != "count":
+            return []
+        for score, hit, sentence in self.best_sentences(query, terms, hits, None, self.settings.max_citations):
+            if score >= self.settings.min_sentence_score and states_count(query, sentence.quote):
+                shown = f"”{sentence.shown}”" if language == "en" else sentence.shown
+                return cite_unit(self.index, cite, hit.chunk, sentence, shown, self.settings.intro_items_max)
+        return []
+
     def list_answer(self, terms: Terms, hits: list[Hit], cite: CitationBuilder) -> list[str]:
         """A whole list (intro + every item) when a list in the top chunks matches the question."""
         if not terms:
@@ -229,10 +242,8 @@ class Composer:
         for score, hit, sentence in self.best_sentences(query, terms, hits, council, limit):
             if score < self.settings.min_sentence_score:
                 continue
-            n = cite.add(hit.chunk.source, hit.chunk.line_start, hit.chunk.line_end, sentence.quote, hit.chunk.section)
-            if n is not None:
-                shown = f"”{sentence.shown}”" if language == "en" else sentence.shown
-                out.append(f"{prefix}{shown} [{n}]")
+            shown = f"”{sentence.shown}”" if language == "en" else sentence.shown
+            out += cite_unit(self.index, cite, hit.chunk, sentence, f"{prefix}{shown}", self.settings.intro_items_max)
         return out
 
     # -- entry -----------------------------------------------------------
@@ -267,6 +278,9 @@ class Composer:
                 if not found:
                     self.exclude_chunks.add(record.chunk_id)
         wants_list = intent == "list" or bool(COUNT_WORDS.search(query))
+        if not lines and not missing and len(groups) == 1:
+            # "Hur många insatser …?": a sentence that says "25 insatser" answers before any list
+            lines = self.count_lines(query, terms + intent_terms(query, self.idf), hits, language, cite)
         if not lines and not missing and wants_list and len(groups) == 1:
             lines = self.list_answer(terms, hits, cite)
         if not lines:  # no record answers it: a sentence may (the plan's text rather than its table)
@@ -275,7 +289,7 @@ class Composer:
             for council in groups:
                 prefix = f"{_council_label(council, language)}: " if council else ""
                 lines += self.sentence_lines(query, sentence_terms, hits, council, language, cite, prefix,
-                                             limit=1 if council else 2)
+                                             limit=self.settings.cross_sentences_per_council if council else 2)
         if not lines:
             if missing:
                 self.reason = "missing_field"

@@ -10,14 +10,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from assistant.answer.citations import CitationBuilder
+from assistant.answer.evidence import COUNCIL_WORDS, present, sentences
 from assistant.lang.abbreviations import _in_order
-from assistant.lang.patterns import DEFINITION_QUESTIONS, compile_ci
+from assistant.lang.councils import council_region, detect_councils
+from assistant.lang.patterns import COPULA, DEFINITION_QUESTIONS, DESCRIPTION_QUESTIONS, EXPANSION_QUESTION, compile_ci
 from assistant.lang.spelling import fold
+from assistant.lang.tokens import content_words, stem, token_set
 from assistant.store.loaded import LoadedIndex
 from assistant.text import normalize_for_match
 
 _QUESTIONS = [compile_ci(pattern) for pattern in DEFINITION_QUESTIONS]
+_EXPANSION = compile_ci(EXPANSION_QUESTION)
+_DESCRIPTIONS = [compile_ci(pattern) for pattern in DESCRIPTION_QUESTIONS]
+_COPULA = compile_ci(COPULA)
+#: A describing sentence's subject may have this many more words than the asked-about name ("Det nationella …").
+SUBJECT_EXTRA_WORDS = 3
+#: Chunks that match the asked-about name best (BM25) are searched besides the retrieved ones.
+SUBJECT_SEARCH_CHUNKS = 10
 _TAIL = r"[\wåäöÅÄÖ-]*"
 _WORD = r"[\wåäöÅÄÖ]" + _TAIL
 
@@ -32,6 +44,11 @@ class Definition:
     line_end: int
     section: str
     exact: bool        # the initials fit the phrase
+
+
+def asks_expansion(question: str) -> bool:
+    """Whether a definition question asks for an abbreviation's long form ("Vad står SKR för?")."""
+    return bool(asked_term(question)) and bool(_EXPANSION.search(question))
 
 
 def asked_term(question: str) -> str:
@@ -109,3 +126,66 @@ def answer_lines(question: str, index: LoadedIndex, cite: CitationBuilder, langu
         return [f"{lead}: ”{best.quote}” [{n}]"]
     lead = f"{best.term} stands for “{best.phrase}”" if best.exact else f"{best.term} is explained as follows"
     return [f"{lead}: “{best.quote}” [{n}]"]
+
+
+def described_subject(question: str, known_councils: list[str]) -> tuple[list[str], str | None, list[str]]:
+    """(stems the subject must contain, the council whose plan must say it, councils named after "enligt").
+
+    "Vad för slags forum är Regionala vårdkompetensrådet Mellansverige?" → the stems of "regionala
+    vårdkompetensrådet" in Mellansverige's plan; "wat is nvkr" → the national council's name.
+    """
+    for pattern in _DESCRIPTIONS:
+        match = pattern.match(question.strip())
+        if not match:
+            continue
+        subject = match.group("subject")
+        according_to = detect_councils(question[match.end("subject"):], known_councils)
+        councils = detect_councils(subject, known_councils)
+        # what the subject says besides naming a council ("mötesfrekvensen för Södras arbetsutskott")
+        rest = [w for w in content_words(subject) if stem(w) not in COUNCIL_WORDS and not detect_councils(w, known_councils)]
+        council = councils[0] if len(councils) == 1 else None
+        if council and not rest:  # the council itself: "Regionala vårdkompetensrådet Mellansverige", "nvkr"
+            regional = council_region(council) is not None
+            words = content_words("regionala vårdkompetensrådet" if regional else council)
+            return [stem(w) for w in words], council if regional else None, according_to
+        return [stem(w) for w in rest], council, according_to
+    return [], None, []
+
+
+def description_lines(question: str, index: LoadedIndex, hits, cite: CitationBuilder, language: str,
+                      known_councils: list[str], limit: int = 2) -> list[str] | None:
+    """A sentence of the documents that says what the asked-about thing is ("X är ett …"), or None."""
+    stems, council, according_to = described_subject(question, known_councils)
+    if not stems:
+        return None
+    found = []
+    chunks = [hit.chunk for hit in hits]
+    # The asked-about name itself finds describing passages a short question ("wat is nvkr") does not.
+    scores = index.bm25_scores(stems)
+    seen = {chunk.chunk_id for chunk in chunks}
+    for position in np.argsort(-scores)[:SUBJECT_SEARCH_CHUNKS]:
+        if scores[position] > 0 and index.chunks[position].chunk_id not in seen:
+            chunks.append(index.chunks[position])
+    for rank, chunk in enumerate(chunks):
+        if (council and chunk.council != council) or (according_to and chunk.council not in according_to):
+            continue
+        for unit in sentences(chunk):
+            copula = _COPULA.search(unit.shown)
+            if not copula:
+                continue
+            subject = unit.shown[:copula.start()]
+            subject_words = content_words(subject)
+            if not subject_words or len(subject_words) > len(stems) + SUBJECT_EXTRA_WORDS:
+                continue
+            tokens = token_set(subject)
+            if all(present(frozenset({s}), tokens) for s in stems):
+                found.append((len(subject_words) - len(stems), rank, chunk, unit))
+    if not found:
+        return None
+    found.sort(key=lambda item: (item[0], item[1]))
+    lines = []
+    for _, _, chunk, unit in found[:limit]:
+        n = cite.add(chunk.source, chunk.line_start, chunk.line_end, unit.quote, chunk.section)
+        if n is not None:
+            lines.append(f"”{unit.shown}” [{n}]" if language == "en" else f"{unit.shown} [{n}]")
+    return lines or None

@@ -82,7 +82,8 @@ CHECKED_KINDS = ("count", "day", "year", "duration", "email", "phone")
 
 def _spelling(settings: Settings) -> SpellingSettings:
     return SpellingSettings(min_length=settings.spelling_min_length,
-                            one_edit_max_length=settings.spelling_one_edit_max_length)
+                            one_edit_max_length=settings.spelling_one_edit_max_length,
+                            compound_part_min_length=settings.spelling_compound_part_min_length)
 
 
 def _invalid(u: Understanding, settings: Settings) -> Answer | None:
@@ -234,6 +235,12 @@ def _plan(u: Understanding, query: str, intent: str, language: str, scope: list[
     lines = definition.answer_lines(u.query, index, cite, language)
     if lines:
         return "definition", _finish_lines(lines, language), cite.items, False, [], None
+    if definition.asks_expansion(u.query):  # a sentence that merely uses the abbreviation does not answer it
+        return "refusal", refusal, [], True, [], None
+    lines = definition.description_lines(u.query, index, hits, cite, language, composer.known_councils,
+                                         settings.description_max_sentences)
+    if lines:
+        return "definition", _finish_lines(lines, language), cite.items, False, [], None
 
     # 2. another field of the activity the previous answer was about ("Och när?")
     if follow_up and state is not None and state.records and intent in RECORD_INTENTS and not aggregate.asks_for_set(u.query) \
@@ -282,7 +289,7 @@ def _plan(u: Understanding, query: str, intent: str, language: str, scope: list[
     bar = settings.evidence_min_score_unknown_terms if composer.reason == "unknown_terms" else settings.evidence_min_score
     if chosen and chosen[0].score >= bar:
         cite = CitationBuilder(index, settings.max_citations)
-        lines = fallback.evidence_lines(chosen, index, cite, language)
+        lines = fallback.evidence_lines(chosen, index, cite, language, settings.intro_items_max)
         if lines:
             return "evidence", _finish_lines(lines, language), cite.items, False, [], None
     return "refusal", refusal, [], True, [], None

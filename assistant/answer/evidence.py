@@ -27,7 +27,7 @@ from assistant.lang.patterns import (
     PHONE,
     compile_ci,
 )
-from assistant.lang.tokens import content_words, stem, token_set, tokenize, words
+from assistant.lang.tokens import SWEDISH_STOPWORDS, compound_parts, content_words, stem, token_set, tokenize, words
 from assistant.lang.words import word_list
 from assistant.retrieve.hybrid import abbreviations
 from assistant.schema import ActivityRecord, Chunk
@@ -151,8 +151,11 @@ def topic_terms(query: str, index: LoadedIndex, councils: list[str], language: s
         alternatives = {token}
         if token not in idf and not _related(token, idf):
             head = _known_modifier(word, idf)  # "tandvårdsrelaterade" → "tandvård"
-            if head:
-                alternatives = {head}
+            if head:  # "språkfrågorna" → "språk", and the corpus's own språk- compounds (språkkrav …)
+                alternatives = {head, *_compounds_of(head, idf)}
+        parts = compound_parts(word)
+        if parts and stem(parts[0]) in idf:  # "specialistsjuksköterskeutbildningen": also its specific part
+            alternatives.add(stem(parts[0]))
         if word in long_forms:  # the long form's most specific word stands for the abbreviation
             known = [t for t in tokenize(long_forms[word]) if idf.get(t, 0) > 0]
             if known:
@@ -161,6 +164,22 @@ def topic_terms(query: str, index: LoadedIndex, councils: list[str], language: s
         if group not in groups:
             groups.append(group)
     return groups
+
+
+#: At most this many corpus compounds stand in for the known first part of an unknown compound.
+MAX_COMPOUND_FAMILY = 24
+
+
+def _compounds_of(head: str, idf: dict[str, float]) -> list[str]:
+    """Corpus tokens that are compounds starting with ``head`` ("språk" → "språkkrav", "språksatsning")."""
+    ordered = idf.sorted_tokens if isinstance(idf, IdfTable) else sorted(idf)
+    out = []
+    i = bisect.bisect_left(ordered, head)
+    while i < len(ordered) and ordered[i].startswith(head) and len(out) < MAX_COMPOUND_FAMILY:
+        if len(ordered[i]) - len(head) >= 3:
+            out.append(ordered[i])
+        i += 1
+    return out
 
 
 def _known_modifier(word: str, idf: dict[str, float]) -> str:
@@ -195,6 +214,11 @@ def _same_word(a: str, b: str) -> bool:
 
 def _has_same_word(term: str, tokens, ordered) -> bool:
     return next(_same_word_tokens(term, tokens, ordered), None) is not None
+
+
+def present(group: frozenset[str], tokens: frozenset[str]) -> bool:
+    """Whether ``tokens`` contain a term of ``group`` or another stem of the same word."""
+    return _present(group, tokens)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -248,6 +272,17 @@ def unknown_share(terms: Terms, idf: dict[str, float], language: str) -> float:
     return unknown / total if total else 0.0
 
 
+def contacts_as_written(index: LoadedIndex, record: ActivityRecord) -> str:
+    """A record's contacts as its plan writes them ("Ingela och Anna"), else joined by commas."""
+    position = index.by_id.get(record.chunk_id)
+    label = record.labels.get("contacts")
+    raw = index.chunks[position].fields.get(label, "") if position is not None and label else ""
+    raw = " ".join(raw.split()).strip(" .")
+    if raw and len(raw) <= 120 and all(contact in raw for contact in record.contacts):
+        return raw
+    return ", ".join(record.contacts)
+
+
 def record_text(record: ActivityRecord) -> str:
     return " ".join([record.activity, record.focus_area, record.goal, record.measure, record.content, record.section,
                      record.owner, " ".join(record.contacts)])
@@ -289,6 +324,33 @@ _NUMBER = compile_ci(NUMBER)
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÅÄÖ][\wåäöÅÄÖ-]+")
 
 
+_COUNTED = re.compile(r"\bhur\s+många\s+([a-zåäö]{3,})")
+
+
+def _counted_noun(question: str) -> str:
+    """What a Swedish "hur många …" question counts ("timmar"), or "" ("hur många av dem", English)."""
+    match = _COUNTED.search(question)
+    if not match:
+        return ""
+    word = match.group(1)
+    return "" if word in SWEDISH_STOPWORDS or stem(word) in QUESTION_WORDS or stem(word) in GENERIC_WORDS else word
+
+
+def states_count(question: str, sentence: str) -> bool:
+    """Whether a sentence states how many of what a "hur många X" question counts ("25 insatser")."""
+    noun = _counted_noun(question.lower())
+    if not noun:
+        return False
+    target = frozenset({stem(noun)})
+    tokens = words(sentence)
+    for i, token in enumerate(tokens):
+        if _NUMBER.fullmatch(token) and not _YEAR.fullmatch(token):
+            following = frozenset(stem(t) for t in tokens[i + 1:i + 3])
+            if _present(target, following):
+                return True
+    return False
+
+
 @lru_cache(maxsize=1024)
 def asks_for(question: str) -> str:
     """The kind of fact a question asks for: "year", "day", "time", "count", "name" or "" (cached)."""
@@ -314,6 +376,9 @@ def adds_expected_information(question: str, sentence: str) -> bool:
     if asks == "day":
         return any(m.group(0).lower() not in lowered_question for m in _DAY.finditer(sentence))
     if asks == "count":
+        noun = _counted_noun(lowered_question)
+        if noun and not _present(frozenset({stem(noun)}), token_set(sentence)):
+            return False  # "Hur många timmar …": a number of something else does not answer it
         return any(m.group(0).lower() not in lowered_question for m in _NUMBER.finditer(sentence)
                    if not _YEAR.fullmatch(m.group(0)))
     if asks == "time":

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.answer.citations import CitationBuilder
+from assistant.answer.citations import CitationBuilder, cite_unit
 from assistant.answer.evidence import Terms, adds_expected_information, coverage
 from assistant.retrieve.sentences import ScoredUnit
 from assistant.settings import Settings
@@ -65,13 +65,12 @@ def choose(ranked: list[Evidence], settings: Settings) -> list[Evidence]:
     return chosen
 
 
-def evidence_lines(chosen: list[Evidence], index: LoadedIndex, cite: CitationBuilder, language: str) -> list[str]:
+def evidence_lines(chosen: list[Evidence], index: LoadedIndex, cite: CitationBuilder, language: str,
+                   items_max: int = 0) -> list[str]:
     lines = []
     for evidence in chosen:
         chunk = index.chunks[evidence.scored.position]
-        n = cite.add(chunk.source, chunk.line_start, chunk.line_end, evidence.scored.unit.quote, chunk.section)
-        if n is None:
-            continue
-        shown = evidence.scored.unit.shown
-        lines.append(f"”{shown}” [{n}]" if language == "en" else f"{shown} [{n}]")
+        unit = evidence.scored.unit
+        shown = f"”{unit.shown}”" if language == "en" else unit.shown
+        lines += cite_unit(index, cite, chunk, unit, shown, items_max)
     return lines

@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from assistant.answer.question import clean_question
 from assistant.lang.frequency import common_english_words, english_zipf, swedish_zipf
 from assistant.lang.spelling import WORD as _WORD
-from assistant.lang.spelling import SpellingSettings, Vocabulary, repair
+from assistant.lang.spelling import SpellingSettings, Vocabulary, repair, repair_opening
 from assistant.lang.tokens import detect_language, stem
 from assistant.lang.words import word_list
 from assistant.store.loaded import LoadedIndex
+
+#: Question words ("vilka", "vilken" …), for slips in the word a question opens with.
+_INTERROGATIVES = frozenset(word_list("interrogatives"))
 
 
 @dataclass
@@ -58,7 +61,9 @@ def english_vocabulary(index: LoadedIndex) -> Vocabulary:
 
 def repair_query(text: str, language: str, index: LoadedIndex, settings: SpellingSettings) -> str:
     """The question in the documents' spelling (English questions: in English spelling)."""
-    return repair(text, vocabulary(index) if language == "sv" else english_vocabulary(index), settings)
+    if language != "sv":
+        return repair(text, english_vocabulary(index), settings)
+    return repair(repair_opening(text, _INTERROGATIVES), vocabulary(index), settings)
 
 
 def understand(question: str, index: LoadedIndex, settings: SpellingSettings) -> Understanding:

@@ -1,4 +1,5 @@
-"""The application database: plan records with stable ids, the follow-up history, users.
+"""The application database: plan records with stable ids, the follow-up history, users, chat
+conversations and feedback on answers.
 
 Quick start::
 
@@ -30,23 +31,37 @@ from assistant.db.database import (
 )
 from assistant.db.errors import (
     DatabaseValidationError,
+    InvalidConversationError,
     InvalidEntryError,
+    InvalidFeedbackError,
     InvalidPasswordError,
     InvalidRecordError,
     InvalidRoleError,
     InvalidStatusError,
     InvalidUsernameError,
     LastAdminError,
+    UnknownConversationError,
     UnknownRecordError,
     UnknownUserError,
     UserExistsError,
 )
-from assistant.db.models import ROLES, STATUSES
+from assistant.db.models import RATINGS, ROLES, STATUSES
 from assistant.db.record_ids import assign_record_ids
-from assistant.db.repository import Entry, PlanRecord, Repository, SyncResult, User
+from assistant.db.repository import (
+    Conversation,
+    Entry,
+    Feedback,
+    Message,
+    PlanRecord,
+    Repository,
+    SyncResult,
+    User,
+)
 
 __all__ = [
-    "DATABASE_URL_ENV", "ROLES", "STATUSES",
+    "DATABASE_URL_ENV", "RATINGS", "ROLES", "STATUSES",
+    "Conversation", "Feedback", "InvalidConversationError", "InvalidFeedbackError", "Message",
+    "UnknownConversationError",
     "Database", "DatabaseConnectionError", "DatabaseError", "DatabaseValidationError", "DatabaseVersionError", "Entry",
     "InvalidEntryError", "InvalidPasswordError", "InvalidRecordError", "InvalidRoleError",
     "InvalidStatusError", "InvalidUsernameError", "LastAdminError", "MigrationLockTimeout", "PlanRecord",

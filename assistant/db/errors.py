@@ -46,3 +46,15 @@ class UnknownUserError(DatabaseValidationError):
 
 class LastAdminError(DatabaseValidationError):
     """The change would leave no active administrator."""
+
+
+class UnknownConversationError(DatabaseValidationError):
+    """No conversation with the given id belongs to the given owner."""
+
+
+class InvalidConversationError(DatabaseValidationError):
+    """A conversation or message field (owner, title, role …) is invalid."""
+
+
+class InvalidFeedbackError(DatabaseValidationError):
+    """A feedback field (rating, comment …) is invalid, or the feedback is unknown."""

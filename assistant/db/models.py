@@ -157,3 +157,82 @@ def _refuse_update(mapper, connection, target) -> None:  # noqa: ANN001 - SQLAlc
 @event.listens_for(FollowupEntryRow, "before_delete")
 def _refuse_delete(mapper, connection, target) -> None:  # noqa: ANN001 - SQLAlchemy event signature
     raise AppendOnlyViolation("followup_entries är append-only: rader tas aldrig bort")
+
+
+# A feedback rating (thumbs up or down); exactly these strings are stored.
+RATINGS: tuple[str, ...] = ("up", "down")
+# Who wrote a chat message.
+MESSAGE_ROLES: tuple[str, ...] = ("user", "assistant")
+RATING_CHECK_SQL = _in_list("rating", RATINGS)
+MESSAGE_ROLE_CHECK_SQL = _in_list("role", MESSAGE_ROLES)
+
+
+class ConversationRow(Base):
+    """A chat conversation of one owner ("user:<name>" with a login, else "browser:<random id>")."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (Index("ix_conversations_owner_updated_at", "owner", "updated_at"),)
+
+
+class MessageRow(Base):
+    """One message of a conversation, in order (``position``).
+
+    ``content``: the plain text (the question, or the answer text the follow-up state is built from);
+    ``display``: the HTML shown in the chat; ``citations``: the answer's citations as JSON;
+    ``in_history``: part of the follow-up state (a draft or a refused question is shown but is not).
+    """
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(32), ForeignKey("conversations.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16), default="")
+    content: Mapped[str] = mapped_column(Text, default="")
+    display: Mapped[str] = mapped_column(Text, default="")
+    citations: Mapped[str] = mapped_column(Text, default="[]")
+    in_history: Mapped[bool] = mapped_column(Boolean, default=True)
+    build_id: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(MESSAGE_ROLE_CHECK_SQL, name="role"),
+        Index("ix_messages_conversation_id_position", "conversation_id", "position", unique=True),
+    )
+
+
+class FeedbackRow(Base):
+    """A thumbs up/down on an answer, with copies of the question, answer, citations and index build.
+
+    The copies keep the feedback meaningful after its conversation is deleted (the links become NULL).
+    """
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("conversations.id", ondelete="SET NULL"), nullable=True)
+    message_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("messages.id", ondelete="SET NULL"), nullable=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    rating: Mapped[str] = mapped_column(String(8))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    question: Mapped[str] = mapped_column(Text, default="")
+    answer: Mapped[str] = mapped_column(Text, default="")
+    citations: Mapped[str] = mapped_column(Text, default="[]")
+    build_id: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(RATING_CHECK_SQL, name="rating"),
+        Index("ix_feedback_message_id", "message_id"),
+    )

@@ -23,7 +23,9 @@ Semantics worth knowing:
 
 from __future__ import annotations
 
+import json
 import unicodedata
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -31,24 +33,39 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assistant.db.database import Database
 from assistant.db.errors import (
+    InvalidConversationError,
     InvalidEntryError,
+    InvalidFeedbackError,
     InvalidPasswordError,
     InvalidRecordError,
     InvalidRoleError,
     InvalidStatusError,
     InvalidUsernameError,
     LastAdminError,
+    UnknownConversationError,
     UnknownRecordError,
     UnknownUserError,
     UserExistsError,
 )
-from assistant.db.models import ROLES, STATUSES, FollowupEntryRow, PlanRecordRow, UserRow, utcnow
+from assistant.db.models import (
+    MESSAGE_ROLES,
+    RATINGS,
+    ROLES,
+    STATUSES,
+    ConversationRow,
+    FeedbackRow,
+    FollowupEntryRow,
+    MessageRow,
+    PlanRecordRow,
+    UserRow,
+    utcnow,
+)
 from assistant.db.record_ids import assign_record_ids, content_hash, field_value
 
 MAX_USERNAME_LENGTH = 150
@@ -58,6 +75,9 @@ RECORD_FIELDS = ("title", "activity", "focus_area", "owner", "timeline", "follow
 _SYNC_LOCK = "assistant.plan_records.sync"
 _ADMIN_LOCK = "assistant.users.admins"
 _IN_CHUNK = 500
+MAX_TITLE_LENGTH = 200      # longer conversation titles are shortened with "…"
+MAX_OWNER_LENGTH = 200
+MAX_COMMENT_LENGTH = 4000
 
 
 @dataclass(frozen=True)
@@ -120,6 +140,58 @@ class SyncResult:
     kept: tuple[str, ...]
     removed: tuple[str, ...]
     changed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A stored chat conversation; ``owner`` is "user:<name>" or "browser:<id>" (see the web app)."""
+
+    id: str
+    owner: str
+    title: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message of a conversation (``citations``: the answer's citations as dicts)."""
+
+    id: int
+    conversation_id: str
+    position: int
+    role: str
+    kind: str
+    content: str
+    display: str
+    citations: list[dict]
+    in_history: bool
+    build_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """A thumbs up (``"up"``) or down (``"down"``) on an answer, with what it was about."""
+
+    id: int
+    conversation_id: str | None
+    message_id: int | None
+    owner: str
+    rating: str
+    comment: str
+    question: str
+    answer: str
+    citations: list[dict]
+    build_id: str
+    created_at: datetime
+    updated_at: datetime
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "rating": self.rating, "comment": self.comment, "question": self.question,
+                "answer": self.answer, "citations": self.citations, "build_id": self.build_id,
+                "owner": self.owner, "conversation_id": self.conversation_id, "message_id": self.message_id,
+                "created_at": self.created_at.isoformat(), "updated_at": self.updated_at.isoformat()}
 
 
 def validate_status(status: str) -> str:
@@ -199,6 +271,68 @@ def _entry(row: FollowupEntryRow) -> Entry:
 
 def _user(row: UserRow) -> User:
     return User(username=row.username, role=row.role, created_at=row.created_at, disabled=row.disabled)
+
+
+def _clean_title(title: Any) -> str:
+    cleaned = " ".join("".join(" " if unicodedata.category(ch).startswith("C") else ch
+                               for ch in str(title or "")).split())
+    if not cleaned:
+        raise InvalidConversationError("Ange ett namn på konversationen.")
+    if len(cleaned) > MAX_TITLE_LENGTH:
+        cleaned = cleaned[:MAX_TITLE_LENGTH - 1].rstrip() + "…"
+    return cleaned
+
+
+def _clean_owner(owner: Any) -> str:
+    cleaned = str(owner or "").strip()
+    if not cleaned or len(cleaned) > MAX_OWNER_LENGTH:
+        raise InvalidConversationError("Konversationen saknar en giltig ägare.")
+    return cleaned
+
+
+def validate_rating(rating: Any) -> str:
+    """``"up"`` or ``"down"``; also accepts True/False and 👍/👎-style words (upp, ner, like, dislike)."""
+    if rating is True:
+        return "up"
+    if rating is False:
+        return "down"
+    cleaned = str(rating or "").strip().casefold()
+    value = {"up": "up", "upp": "up", "like": "up", "bra": "up", "+": "up", "+1": "up",
+             "down": "down", "ner": "down", "ned": "down", "dislike": "down", "dåligt": "down", "-": "down",
+             "-1": "down"}.get(cleaned)
+    if value not in RATINGS:
+        raise InvalidFeedbackError(f"Okänt betyg {str(rating)!r}. Välj up (tumme upp) eller down (tumme ned).")
+    return value
+
+
+def _json_list(value: Any) -> str:
+    return json.dumps(list(value or []), ensure_ascii=False)
+
+
+def _load_list(text: str | None) -> list[dict]:
+    try:
+        value = json.loads(text or "[]")
+    except ValueError:
+        return []
+    return value if isinstance(value, list) else []
+
+
+def _conversation(row: ConversationRow) -> Conversation:
+    return Conversation(id=row.id, owner=row.owner, title=row.title, created_at=row.created_at,
+                        updated_at=row.updated_at)
+
+
+def _message(row: MessageRow) -> Message:
+    return Message(id=row.id, conversation_id=row.conversation_id, position=row.position, role=row.role,
+                   kind=row.kind, content=row.content, display=row.display, citations=_load_list(row.citations),
+                   in_history=row.in_history, build_id=row.build_id, created_at=row.created_at)
+
+
+def _feedback(row: FeedbackRow) -> Feedback:
+    return Feedback(id=row.id, conversation_id=row.conversation_id, message_id=row.message_id, owner=row.owner,
+                    rating=row.rating, comment=row.comment, question=row.question, answer=row.answer,
+                    citations=_load_list(row.citations), build_id=row.build_id, created_at=row.created_at,
+                    updated_at=row.updated_at)
 
 
 def _chunks(values: Sequence[str], size: int = _IN_CHUNK) -> Iterable[Sequence[str]]:
@@ -370,6 +504,170 @@ class Repository:
         """Every entry in the order they were recorded (for export)."""
         with self.database.read() as session:
             return [_entry(row) for row in session.scalars(select(FollowupEntryRow).order_by(FollowupEntryRow.id))]
+
+    # ---------------------------------------------------------------------------- conversations
+
+    def create_conversation(self, owner: str, title: str) -> Conversation:
+        """A new, empty conversation of ``owner`` (the title is shortened to 200 characters)."""
+        owner, title = _clean_owner(owner), _clean_title(title)
+        now = utcnow()
+        with self.database.transaction() as session:
+            row = ConversationRow(id=uuid.uuid4().hex, owner=owner, title=title, created_at=now, updated_at=now)
+            session.add(row)
+            session.flush()
+            return _conversation(row)
+
+    def list_conversations(self, owner: str) -> list[Conversation]:
+        """The conversations of ``owner``, the most recently used first."""
+        query = select(ConversationRow).where(ConversationRow.owner == str(owner or "")) \
+            .order_by(ConversationRow.updated_at.desc(), ConversationRow.created_at.desc(), ConversationRow.id)
+        with self.database.read() as session:
+            return [_conversation(row) for row in session.scalars(query)]
+
+    def get_conversation(self, conversation_id: str, owner: str) -> Conversation | None:
+        """The conversation when it exists and belongs to ``owner``, else None."""
+        with self.database.read() as session:
+            row = session.get(ConversationRow, str(conversation_id or ""))
+            return _conversation(row) if row is not None and row.owner == owner else None
+
+    def rename_conversation(self, conversation_id: str, owner: str, title: str) -> Conversation:
+        title = _clean_title(title)
+        with self.database.transaction() as session:
+            row = self._own_conversation(session, conversation_id, owner)
+            row.title = title
+            return _conversation(row)
+
+    def delete_conversation(self, conversation_id: str, owner: str) -> None:
+        """Delete a conversation and its messages; feedback on it is kept (without the link)."""
+        with self.database.transaction() as session:
+            row = self._own_conversation(session, conversation_id, owner)
+            message_ids = select(MessageRow.id).where(MessageRow.conversation_id == row.id)
+            session.execute(update(FeedbackRow).where(FeedbackRow.message_id.in_(message_ids))
+                            .values(message_id=None))
+            session.execute(update(FeedbackRow).where(FeedbackRow.conversation_id == row.id)
+                            .values(conversation_id=None))
+            session.execute(delete(MessageRow).where(MessageRow.conversation_id == row.id))
+            session.delete(row)
+
+    def add_messages(self, conversation_id: str, owner: str, messages: Sequence[dict]) -> list[Message]:
+        """Append ``messages`` (dicts: role, content, kind, display, citations, in_history, build_id).
+
+        They get the next positions in the conversation; the conversation becomes the most recent.
+        """
+        prepared = []
+        for index, message in enumerate(messages):
+            role = str(message.get("role") or "")
+            if role not in MESSAGE_ROLES:
+                raise InvalidConversationError(f"Meddelande nr {index + 1} har en okänd roll {role!r}.")
+            prepared.append(dict(role=role, kind=_text(message.get("kind")), content=str(message.get("content") or ""),
+                                 display=str(message.get("display") or ""),
+                                 citations=_json_list(message.get("citations")),
+                                 in_history=bool(message.get("in_history", True)),
+                                 build_id=_text(message.get("build_id"))[:64]))
+        with self.database.transaction() as session:
+            row = self._own_conversation(session, conversation_id, owner)
+            last = session.scalar(select(func.max(MessageRow.position)).where(MessageRow.conversation_id == row.id))
+            start = -1 if last is None else last
+            now = utcnow()
+            rows = [MessageRow(conversation_id=row.id, position=start + 1 + i, created_at=now, **values)
+                    for i, values in enumerate(prepared)]
+            session.add_all(rows)
+            row.updated_at = now
+            session.flush()
+            return [_message(message_row) for message_row in rows]
+
+    def conversation_messages(self, conversation_id: str, owner: str) -> list[Message]:
+        """The messages of a conversation of ``owner``, in order."""
+        with self.database.read() as session:
+            row = self._own_conversation(session, conversation_id, owner)
+            query = select(MessageRow).where(MessageRow.conversation_id == row.id).order_by(MessageRow.position)
+            return [_message(message_row) for message_row in session.scalars(query)]
+
+    @staticmethod
+    def _own_conversation(session: Session, conversation_id: str, owner: str) -> ConversationRow:
+        row = session.get(ConversationRow, str(conversation_id or ""))
+        if row is None or row.owner != owner:  # someone else's conversation is as good as missing
+            raise UnknownConversationError("Konversationen finns inte (den kan ha tagits bort).")
+        return row
+
+    # ---------------------------------------------------------------------------------- feedback
+
+    def set_feedback(self, owner: str, rating: Any, *, question: str = "", answer: str = "",
+                     citations: Sequence[dict] | None = None, build_id: str = "", comment: str | None = None,
+                     conversation_id: str | None = None, message_id: int | None = None) -> Feedback:
+        """Record a rating of an answer; returns the stored feedback.
+
+        With ``message_id``, a second rating of the same message by the same owner replaces the first
+        (and keeps its comment unless a new one is given). The question, answer, citations and build
+        id are stored as copies.
+        """
+        owner, rating = _clean_owner(owner), validate_rating(rating)
+        comment_text = None if comment is None else self._clean_comment(comment)
+        now = utcnow()
+        with self.database.transaction() as session:
+            row = None
+            if message_id is not None:
+                row = session.scalars(select(FeedbackRow).where(FeedbackRow.message_id == int(message_id),
+                                                                FeedbackRow.owner == owner)
+                                      .order_by(FeedbackRow.id.desc()).limit(1)).one_or_none()
+                if session.get(MessageRow, int(message_id)) is None:
+                    message_id = None
+            if conversation_id is not None and session.get(ConversationRow, str(conversation_id)) is None:
+                conversation_id = None
+            if row is None:
+                row = FeedbackRow(owner=owner, rating=rating, comment=comment_text or "", question=_text(question),
+                                  answer=str(answer or ""), citations=_json_list(citations),
+                                  build_id=_text(build_id)[:64], conversation_id=conversation_id,
+                                  message_id=message_id, created_at=now, updated_at=now)
+                session.add(row)
+            else:
+                row.rating, row.updated_at = rating, now
+                if comment_text is not None:
+                    row.comment = comment_text
+            session.flush()
+            return _feedback(row)
+
+    def set_feedback_comment(self, feedback_id: int, owner: str, comment: str) -> Feedback:
+        comment = self._clean_comment(comment)
+        with self.database.transaction() as session:
+            row = self._own_feedback(session, feedback_id, owner)
+            row.comment, row.updated_at = comment, utcnow()
+            return _feedback(row)
+
+    def delete_feedback(self, feedback_id: int, owner: str) -> None:
+        """Withdraw a rating (the user clicked the same thumb again)."""
+        with self.database.transaction() as session:
+            session.delete(self._own_feedback(session, feedback_id, owner))
+
+    def message_feedback(self, message_id: int, owner: str) -> Feedback | None:
+        """The rating ``owner`` gave the message ``message_id``, if any."""
+        query = select(FeedbackRow).where(FeedbackRow.message_id == int(message_id), FeedbackRow.owner == owner) \
+            .order_by(FeedbackRow.id.desc()).limit(1)
+        with self.database.read() as session:
+            row = session.scalars(query).one_or_none()
+            return _feedback(row) if row is not None else None
+
+    def all_feedback(self) -> list[Feedback]:
+        """Every feedback in the order it was given (for export)."""
+        with self.database.read() as session:
+            return [_feedback(row) for row in session.scalars(select(FeedbackRow).order_by(FeedbackRow.id))]
+
+    @staticmethod
+    def _clean_comment(comment: Any) -> str:
+        text = str(comment or "").strip()
+        if len(text) > MAX_COMMENT_LENGTH:
+            raise InvalidFeedbackError(f"Kommentaren är för lång (högst {MAX_COMMENT_LENGTH} tecken).")
+        return text
+
+    @staticmethod
+    def _own_feedback(session: Session, feedback_id: int, owner: str) -> FeedbackRow:
+        try:
+            row = session.get(FeedbackRow, int(feedback_id))
+        except (TypeError, ValueError):
+            row = None
+        if row is None or row.owner != owner:
+            raise InvalidFeedbackError("Betyget finns inte (det kan ha tagits tillbaka).")
+        return row
 
     # ------------------------------------------------------------------------------------ users
 

@@ -18,9 +18,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.lang.councils import COUNCIL_NATIONAL, regional_council
+from assistant.messages import INGEST_MESSAGES
 from assistant.schema import Document
 from assistant.settings import Settings
 from assistant.text import join_lines
@@ -50,6 +52,28 @@ _HTML_BLOCKS = {"address", "article", "aside", "blockquote", "body", "center", "
 
 class DocumentError(Exception):
     """A document that cannot be read; the message is meant for the user."""
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """How much one document may make a reader do (``settings``: max_pdf_pages, max_docx_unpacked_bytes,
+    max_document_chars). Each is checked as early as it can be: the pages before any text is extracted,
+    the DOCX's unpacked size in its zip directory before it is parsed, the characters while reading."""
+
+    max_pages: int | None = None
+    max_docx_unpacked_bytes: int | None = None
+    max_chars: int | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "ReadLimits":
+        return cls(settings.max_pdf_pages, settings.max_docx_unpacked_bytes, settings.max_document_chars)
+
+    def check_chars(self, count: int) -> None:
+        if self.max_chars is not None and count > self.max_chars:
+            raise DocumentError(INGEST_MESSAGES["too_many_chars"].format(limit=f"{self.max_chars:,}".replace(",", " ")))
+
+
+NO_LIMITS = ReadLimits()
 
 
 def content_hash(data: bytes) -> str:
@@ -93,7 +117,7 @@ def decode_text(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _read_pdf(path: Path) -> str:
+def _read_pdf(path: Path, limits: ReadLimits = NO_LIMITS) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -101,7 +125,14 @@ def _read_pdf(path: Path) -> str:
         reader = PdfReader(str(path))
         if reader.is_encrypted:
             raise DocumentError("PDF-filen är krypterad och kan inte läsas.")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        count = len(reader.pages)  # the page tree only: nothing is extracted yet
+        if limits.max_pages is not None and count > limits.max_pages:
+            raise DocumentError(INGEST_MESSAGES["too_many_pages"].format(pages=count, limit=limits.max_pages))
+        pages, chars = [], 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            chars += len(pages[-1])
+            limits.check_chars(chars)  # stop reading as soon as the document is over the limit
     except DocumentError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
@@ -176,35 +207,61 @@ def _pdf_page_lines(page, tables) -> list[str]:
     return [line for k, line in enumerate(lines) if line or (k and lines[k - 1])]  # no double blank lines
 
 
-def _read_docx(path: Path) -> str:
+def docx_unpacked_bytes(path: Path) -> int:
+    """The size a DOCX (a zip file) unpacks to: the sum of its entries' sizes in the zip directory.
+
+    Nothing is decompressed, so a small file that would unpack to gigabytes of XML costs nothing."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(max(0, info.file_size) for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise DocumentError(f"DOCX-filen kunde inte läsas ({type(exc).__name__}).") from exc
+
+
+def _read_docx(path: Path, limits: ReadLimits = NO_LIMITS) -> str:
     import zipfile
 
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    if limits.max_docx_unpacked_bytes is not None:
+        size = docx_unpacked_bytes(path)
+        if size > limits.max_docx_unpacked_bytes:
+            raise DocumentError(INGEST_MESSAGES["docx_unpacked_too_large"].format(
+                size=_megabytes(size), limit=_megabytes(limits.max_docx_unpacked_bytes)))
     try:
         document = docx.Document(str(path))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, PackageNotFoundError) as exc:
         raise DocumentError(f"DOCX-filen kunde inte läsas ({type(exc).__name__}).") from exc
     lines: list[str] = []
+    chars = 0
+    styles: dict[str | None, str] = {}  # style id → name: python-docx scans every style per look-up
     for block in document.element.body.iterchildren():
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
             paragraph = docx.text.paragraph.Paragraph(block, document)
-            lines.append(_docx_paragraph(paragraph))
+            style_id = block.pPr.style if block.pPr is not None else None
+            if style_id not in styles:
+                style = paragraph.style
+                styles[style_id] = (style.name or "") if style is not None else ""
+            lines.append(_docx_paragraph(paragraph, styles[style_id]))
+            chars += len(lines[-1]) + 1
             lines.append("")
         elif tag == "tbl":
             table = docx.table.Table(block, document)
             for row in table.rows:
                 lines.append("\t".join(_docx_row(row)))
+                chars += len(lines[-1]) + 1
             lines.append("")
+        limits.check_chars(chars)  # stop as soon as the document is over the limit
     return "\n".join(lines)
 
 
-def _docx_paragraph(paragraph) -> str:
-    """A paragraph's text; a heading as a Markdown heading, a list item as a "- " line."""
+def _docx_paragraph(paragraph, style: str) -> str:
+    """A paragraph's text (``style``: its style's name); a heading as a Markdown heading, a list item as a "- " line."""
     text = paragraph.text
-    style = (paragraph.style.name or "") if paragraph.style is not None else ""
     lowered = style.lower()
     level = re.search(r"(\d+)$", style) if lowered.startswith(("heading", "rubrik")) else None
     if text.strip() and level:
@@ -357,17 +414,22 @@ def _take_span(pending: dict[int, tuple[str, int]], column: int) -> str:
     return text
 
 
-def read_text(path: Path) -> str:
-    """Text of a supported file; raises :class:`DocumentError` with a user-facing reason."""
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f}" if size >= 10 * 1024 * 1024 else f"{size / (1024 * 1024):.1f}"
+
+
+def read_text(path: Path, limits: ReadLimits = NO_LIMITS) -> str:
+    """Text of a supported file within ``limits``; raises :class:`DocumentError` with a user-facing reason."""
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        text = _read_pdf(path)
+        text = _read_pdf(path, limits)
     elif suffix == ".docx":
-        text = _read_docx(path)
+        text = _read_docx(path, limits)
     elif suffix in (".html", ".htm"):
         text = _read_html(path)
     else:
         text = decode_text(path.read_bytes())
+    limits.check_chars(len(text))
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     if not text.strip():
         raise DocumentError("Dokumentet innehåller ingen text.")
@@ -420,10 +482,14 @@ def infer_doc_type(title: str) -> str:
     return min(found)[1] if found else "dokument"
 
 
-def read_document(path: Path, catalog: dict[str, dict] | None = None) -> Document:
+def read_document(path: Path, catalog: dict[str, dict] | None = None, limits: ReadLimits = NO_LIMITS) -> Document:
     """Read one file into a :class:`Document` with catalog or inferred metadata."""
+    return document_from_text(path, read_text(path, limits), catalog)
+
+
+def document_from_text(path: Path, text: str, catalog: dict[str, dict] | None = None) -> Document:
+    """A :class:`Document` of a file whose text was read (:func:`read_text`, perhaps in another process)."""
     data = path.read_bytes()
-    text = read_text(path)
     lines = text.split("\n")
     meta = dict((catalog or {}).get(path.name, {}))
     title = meta.get("title") or infer_title(lines)

@@ -6,7 +6,12 @@ their regexes from the definitions here instead of writing their own copies.
 
 from __future__ import annotations
 
+import functools
+import json
 import re
+from importlib import resources
+
+from assistant.lang.spelling import fold
 
 #: "när" as a question word, not in "när det gäller" ("as regards").
 WHEN = r"\bnär\b(?!\s+det\s+gäller)"
@@ -56,6 +61,23 @@ DEFINITION_QUESTIONS = (
     r"\b(?:förkortningen|forkortningen|abbreviation)\s+(?P<term>[\wåäöÅÄÖ-]{2,12})\b",
 )
 
+#: A definition question that asks for the long form itself ("Vad står SKR för?", "what does X stand
+#: for", "förkortningen X"): only a passage that spells the abbreviation out can answer it.
+EXPANSION_QUESTION = (r"\bst[aå]r\s+(?:förkortningen\s+|forkortningen\s+)?[\wåäöÅÄÖ-]{2,12}\s+f[öo]r\b"
+                      r"|\bstands?\s+for\b|\b(?:förkortningen|forkortningen|abbreviation)\b")
+
+#: "Vad är X?", "Vad för slags forum är X?", "what (kind of body) is X": X is described by a sentence
+#: "X är …" in the documents. ``subject`` is X; "enligt …"/"according to …" is left out of it.
+DESCRIPTION_QUESTIONS = (
+    r"^\s*vad\s+(?:för\s+(?:slags|sorts|typ\s+av)\s+[\wåäöÅÄÖ-]+\s+)?(?:är|ar)\s+(?P<subject>.+?)"
+    r"(?:\s+(?:enligt|i)\s+[\wåäöÅÄÖ-]+s?\s+(?:verksamhetsplan|aktivitetsplan|plan|dokument)\w*)?\s*\??\s*$",
+    r"^\s*vilken\s+(?:sorts?|slags|typ\s+av)\s+[\wåäöÅÄÖ-]+\s+är\s+(?P<subject>.+?)\s*\??\s*$",
+    r"^\s*(?:what|wat|whats|what's)\s+(?:kind\s+of\s+[\w-]+\s+)?(?:is\s+)?(?P<subject>.+?)"
+    r"(?:\s+according\s+to\b.*)?\s*\??\s*$",
+)
+#: The copula of a describing sentence ("X är ett samverkansforum …", "X is a …").
+COPULA = r"\s+(?:är|utgör|is)\s+"
+
 
 # -- the kind of fact a question asks for (an answer must contain one that the question does not) ----
 ASKS_NAME = r"\bvem\s+är\b|\bvad\s+heter\b|\bvilka\s+personer\b|\bwho\s+is\b|\bwhat\s+is\s+the\s+name\b"
@@ -85,3 +107,30 @@ NUMBER = (r"\b\d+(?:[.,]\d+)?\b|\b(?:två|tre|fyra|fem|sex|sju|åtta|nio|tio|elv
 #: The start of a second question inside one: a conjunction followed by an interrogative.
 SECOND_QUESTION = (r"(?:,\s*|\s+)(?:och|samt|men|and|but)\s+(?=(?:när|nar|vem|vilka|vilken|vilket|hur|var|vad|varför"
                    r"|when|who|which|how|where|what|why)\b)|[;?]\s+(?=\w)")
+
+
+# -- questions on follow-up statuses ("Vilka aktiviteter i Södra är försenade?") ----------------------
+def status_question_phrases() -> dict:
+    """The phrase lists of ``lang/data/status_questions.json`` (status words, "återstår", "i år" …), folded
+    (lower case, å/ä/ö as a/a/o), as :mod:`assistant.followup.status_questions` matches them."""
+    return _status_question_phrases()
+
+
+def folded_phrase_pattern(phrases) -> re.Pattern:
+    """Any of the (folded) phrases as whole words, longest first."""
+    alternatives = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(set(phrases), key=len, reverse=True))
+    return re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])")
+
+
+@functools.lru_cache(maxsize=1)
+def _status_question_phrases() -> dict:
+    raw = json.loads(resources.files("assistant.lang").joinpath("data/status_questions.json").read_text(encoding="utf-8"))
+    folded: dict = {}
+    for key, value in raw.items():
+        if key.startswith("_"):
+            continue
+        if isinstance(value, dict):
+            folded[key] = {name: tuple(fold(p) for p in phrases) for name, phrases in value.items()}
+        else:
+            folded[key] = tuple(fold(p) for p in value)
+    return folded

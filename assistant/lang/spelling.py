@@ -29,6 +29,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 _FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "Å": "a", "Ä": "a", "Ö": "o", "æ": "a", "ø": "o"})
+_DOUBLED = re.compile(r"(.)\1+")
+_DIACRITICS = re.compile(r"[åäöÅÄÖæøÆØéÉüÜ]")
 #: A word, as the vocabulary counts words.
 WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+")
 
@@ -59,6 +61,8 @@ class SpellingSettings:
     #: A word typed without diacritics takes the documents' spelling only if that spelling is this much
     #: more common ("ar" 4.6 → "är" 7.5; "slags" stays).
     diacritics_gain_zipf: float = 1.5
+    #: Shortest part of a compound put together from two document words ("tandvårds" + "frågorna").
+    compound_part_min_length: int = 4
 
 
 @dataclass
@@ -110,14 +114,19 @@ class Vocabulary:
         """The documents' most frequent spelling of a folded word."""
         return self.spellings[folded].most_common(1)[0][0]
 
-    def correct(self, word: str, settings: SpellingSettings = SpellingSettings()) -> str | None:
-        """The document word meant by ``word`` (its own spelling when it is one), or None."""
-        key = (word, settings)
+    def correct(self, word: str, settings: SpellingSettings = SpellingSettings(),
+                without_diacritics: bool = False) -> str | None:
+        """The document word meant by ``word`` (its own spelling when it is one), or None.
+
+        ``without_diacritics``: the whole text was typed without å/ä/ö, so a real word that the
+        documents never use but write with diacritics is taken as theirs ("starkt" → "stärkt").
+        """
+        key = (word, settings, without_diacritics)
         if key not in self._memo:
-            self._memo[key] = self._correct(word, settings)
+            self._memo[key] = self._correct(word, settings, without_diacritics)
         return self._memo[key]
 
-    def _correct(self, word: str, settings: SpellingSettings) -> str | None:
+    def _correct(self, word: str, settings: SpellingSettings, without_diacritics: bool = False) -> str | None:
         word = word.lower()
         if word in self.counts:  # typed as the documents write it
             return word
@@ -125,7 +134,8 @@ class Vocabulary:
         typed_zipf = self._zipf(word)
         if folded in self.folded_counts:
             written = self.spelling(folded)
-            if typed_zipf < settings.known_word_zipf or self._zipf(written) - typed_zipf >= settings.diacritics_gain_zipf:
+            if typed_zipf < settings.known_word_zipf or self._zipf(written) - typed_zipf >= settings.diacritics_gain_zipf \
+                    or (without_diacritics and written != folded):
                 return written
             return None
         if typed_zipf >= settings.known_word_zipf:  # a real word the documents do not use
@@ -135,6 +145,10 @@ class Vocabulary:
             written = self.stems.get(own_stem)
             if written:  # an inflection the documents do not use: their stem, the typed ending
                 return self._with_ending(written, own_stem, folded)
+        if folded.isalpha():  # a key pressed twice, also in short words: "vffu" → "vfu"
+            single = _DOUBLED.sub(r"\1", folded)
+            if single != folded and single in self.folded_counts:
+                return self.spelling(single)
         if len(folded) < settings.min_length or not folded.isalpha():
             return None
         max_edits = 1 if len(folded) <= settings.one_edit_max_length else 2
@@ -148,6 +162,29 @@ class Vocabulary:
             nearest = self._nearest(own_stem, self._stems_by_length, {k: sum(c.values()) for k, c in self.stems.items()}, 1)
             if nearest is not None:
                 return self._with_ending(self.stems[nearest], own_stem, folded)
+        return self._compound(folded, settings)
+
+    def _compound(self, folded: str, settings: SpellingSettings) -> str | None:
+        """A compound the documents do not use, put together from two parts they do (folded):
+        "tandvardsfragorna" → "tandvårds" + "frågorna" (the second part may be an unused inflection)."""
+        part = settings.compound_part_min_length
+        for cut in range(len(folded) - part, part - 1, -1):
+            left, right = folded[:cut], folded[cut:]
+            head = left[:-1] if left.endswith("s") and left[:-1] in self.folded_counts else left
+            if head not in self.folded_counts:
+                continue
+            tail = self._simple(right, settings)
+            if tail:
+                return self.spelling(head) + left[len(head):] + tail
+        return None
+
+    def _simple(self, folded: str, settings: SpellingSettings) -> str | None:
+        """A word's document spelling by folding or by its stem only (no edit distance)."""
+        if folded in self.folded_counts:
+            return self.spelling(folded)
+        own_stem = self.stemmer(folded) if self.stemmer is not None else ""
+        if own_stem and len(own_stem) >= 4 and folded.startswith(own_stem) and own_stem in self.stems:
+            return self._with_ending(self.stems[own_stem], own_stem, folded)
         return None
 
     @staticmethod
@@ -170,13 +207,38 @@ def repair(text: str, vocabulary: Vocabulary, settings: SpellingSettings = Spell
 
     Words in ``keep`` (folded) are left as typed; case is kept for a first capital letter.
     """
+    without_diacritics = not _DIACRITICS.search(text)
+
     def replace(match: re.Match) -> str:
         word = match.group(0)
         if fold(word) in keep or word.isdigit():
             return word
-        fixed = vocabulary.correct(word, settings)
+        fixed = vocabulary.correct(word, settings, without_diacritics)
         if fixed is None or fixed == word.lower():
             return word
         return fixed[:1].upper() + fixed[1:] if word[:1].isupper() else fixed
 
     return WORD.sub(replace, text)
+
+
+def repair_opening(text: str, interrogatives: frozenset[str], min_length: int = 4) -> str:
+    """A slip in the question word a question opens with: "vila är …" → "vilka är …", "viken …" → "vilken …".
+
+    Only long question words (``min_length`` + 1 letters or more) are candidates, so that common
+    openers one letter away from a short one ("har", "kan", "var") are never touched; a real word
+    such as "vila" is taken as the question word only in the first position.
+    """
+    match = WORD.match(text.lstrip())
+    if not match:
+        return text
+    word = match.group(0)
+    folded = fold(word)
+    targets = {fold(w): w for w in interrogatives if len(w) > min_length}
+    if len(folded) < min_length or folded in {fold(w) for w in interrogatives}:
+        return text
+    near = [written for key, written in targets.items() if OSA.distance(folded, key) == 1]
+    if len(near) != 1:
+        return text
+    fixed = near[0][:1].upper() + near[0][1:] if word[:1].isupper() else near[0]
+    offset = len(text) - len(text.lstrip())
+    return text[:offset] + fixed + text[offset + len(word):]

@@ -28,6 +28,7 @@ document re-embeds only its own chunks.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -42,10 +43,11 @@ import numpy as np
 
 from assistant.lang.tokens import tokenize
 from assistant.schema import ActivityRecord, Chunk, Document
-from assistant.settings import Settings
+from assistant.settings import PROJECT_ROOT, Settings
 from assistant.store.errors import REBUILD_HINT, IndexDamaged, IngestBusy
 from assistant.store.vectors import (
     VectorStore,
+    check_generation,
     copy_generation,
     drop_generation,
     list_generations,
@@ -56,6 +58,128 @@ from assistant.store.vectors import (
 
 INDEX_FORMAT_VERSION = 2
 log = logging.getLogger(__name__)
+#: The named steps of a build where ``settings.test_pause_at`` can stop it (see :func:`pause_at`).
+PAUSE_STEPS = ("after_read", "mid_embedding", "mid_write", "before_publish")
+#: Build files not covered by the manifest's checksums (the manifest itself, temporary files).
+_UNCHECKED = ("manifest.json",)
+
+
+def pause_at(settings: Settings, step: str) -> None:
+    """Test hook: with ``settings.test_pause_at == step`` (env ``ASSISTANT_TEST_PAUSE_AT``), create
+    ``<index_dir>/.paused-<step>`` and wait while it exists. Off (one comparison) otherwise.
+
+    Lets a test kill -9 an ingest at a known step of a build instead of after a guessed sleep;
+    removing the file lets the build go on.
+    """
+    if settings.test_pause_at != step:
+        return
+    flag = Path(settings.index_dir) / f".paused-{step}"
+    flag.write_text(str(os.getpid()), encoding="utf-8")
+    while flag.exists():
+        time.sleep(0.05)
+
+
+def display_path(path: Path | str, settings: Settings) -> str:
+    """A path as a message may show it: relative to the index folder's parent or the project, never absolute."""
+    target = Path(path).resolve()
+    index_dir = Path(settings.index_dir).resolve()
+    for base, prefix in ((index_dir, index_dir.name), (PROJECT_ROOT.resolve(), "")):
+        try:
+            relative = target.relative_to(base)
+        except ValueError:
+            continue
+        return str(Path(prefix) / relative) if prefix else str(relative)
+    return f"…/{target.name}"
+
+
+def file_checksums(folder: Path) -> dict[str, str]:
+    """sha256 of every file of a build folder (relative posix path → hex digest), the manifest excepted."""
+    sums = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.name not in _UNCHECKED and not path.name.endswith(".tmp"):
+            sums[path.relative_to(folder).as_posix()] = _sha256(path)
+    return sums
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+#: What a damaged file costs the next build: the chunk or unit embedding cache, or the vector collection.
+_PARTS = {"chunks.jsonl": "chunks", "vectors.npy": "chunks", "unit_keys.json": "units", "unit_vectors.npy": "units"}
+
+
+def verify_build(settings: Settings, build_dir: Path) -> tuple[str, set[str]]:
+    """Check a published build; ("", set()) when it is intact, else (a Swedish reason, damaged parts).
+
+    The files against the checksums in the manifest (builds written before checksums existed: only
+    their shape), the rows of chunks, vectors and ids against each other and the manifest, and the
+    vector collection (embedded Chroma: opened, counted and queried once). Parts: "manifest",
+    "chunks" (chunk texts or vectors: their embedding cache is not trusted), "units" (the same for
+    the evidence units), "files" (anything else of the build) and "store" (the vector collection).
+    """
+    try:
+        manifest = read_manifest(build_dir)
+    except IndexDamaged:
+        return "manifestet saknas eller är skadat", {"manifest", "chunks", "units", "store"}
+    damaged: set[str] = set()
+    reasons: list[str] = []
+    for name, expected in (manifest.get("checksums") or {}).items():
+        path = build_dir / name
+        try:
+            ok = _sha256(path) == expected
+        except OSError:
+            ok = False
+        if not ok:
+            damaged.add(_PARTS.get(name, "files"))
+            reasons.append(f"{name} stämmer inte med sin kontrollsumma" if path.exists() else f"{name} saknas")
+    try:
+        rows = sum(1 for line in (build_dir / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line)
+        vectors = np.load(build_dir / "vectors.npy", mmap_mode="r")
+        ids = json.loads((build_dir / "vector_ids.json").read_text(encoding="utf-8"))
+        if not (rows == len(vectors) == len(ids) == int(manifest.get("chunk_count", rows))):
+            raise ValueError("rows differ")
+    except (OSError, ValueError, TypeError):
+        damaged.add("chunks")
+        if not reasons:
+            reasons.append("textavsnitt och vektorer stämmer inte överens")
+    if settings.vector_store == "chroma" and manifest.get("vector_store") == "chroma":
+        problem = check_generation(settings, str(manifest.get("vector_generation") or ""),
+                                   int(manifest.get("chunk_count", 0) or 0))
+        if problem:
+            damaged.add("store")
+            reasons.append(problem)
+    return "; ".join(reasons), damaged
+
+
+def clean_leftovers(settings: Settings) -> None:
+    """Remove what killed builds left behind: ``builds/.tmp-*`` folders, temporary pointer files and
+    embedded vector generations that no finished build uses. Called by an ingest holding the lock
+    (so no build is being written); readers only use the generations of finished builds."""
+    builds = _builds_dir(settings)
+    if builds.is_dir():
+        for path in builds.glob(".tmp-*"):
+            shutil.rmtree(path, ignore_errors=True)
+    for path in Path(settings.index_dir).glob("CURRENT.*.tmp"):
+        path.unlink(missing_ok=True)
+    root = Path(settings.index_dir) / "chroma"
+    if not root.is_dir() or not builds.is_dir():
+        return
+    used: set[str] = set()
+    for build in _finished_builds(settings):
+        try:
+            manifest = read_manifest(build)
+        except IndexDamaged:
+            return  # not sure what is in use: leave everything
+        if manifest.get("vector_store") == "chroma":
+            used.add(str(manifest.get("vector_generation") or ""))
+    for generation in root.iterdir():
+        if generation.is_dir() and generation.name not in used:
+            shutil.rmtree(generation, ignore_errors=True)
 
 
 # ------------------------------------------------------------------ paths
@@ -173,6 +297,7 @@ def write_build(settings: Settings, build_id: str, documents: list[Document], ch
     retriever.index(corpus_tokens, show_progress=False)
     retriever.save(str(tmp / "bm25"), show_progress=False)
     del corpus_tokens, retriever
+    manifest["checksums"] = file_checksums(tmp)  # `ingest` verifies the published build against them
     lap("bm25_index_s")
 
     marker = _dirty_marker(settings)
@@ -189,6 +314,7 @@ def write_build(settings: Settings, build_id: str, documents: list[Document], ch
             store.upsert([ids[i] for i in missing], vectors[rows], [chunks[i].text for i in missing],
                          [chunks[i].to_metadata() for i in missing])
         lap("vector_upsert_s")
+        pause_at(settings, "mid_write")
         deleted = 0
         if not getattr(store, "shared", False):  # nobody answers from this collection: make it exactly ours now
             garbage = present - wanted
@@ -200,6 +326,7 @@ def write_build(settings: Settings, build_id: str, documents: list[Document], ch
         manifest.update(build_id=build_id, vector_store=store_id(settings), vector_generation=generation,
                         previous_build=previous.name if previous is not None else "")  # the caller's dict too
         _write_json(tmp / "manifest.json", manifest)
+        pause_at(settings, "before_publish")
         os.replace(tmp, builds / build_id)
         _fsync_dir(builds)
         _swap_current(settings, build_id)

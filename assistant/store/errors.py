@@ -19,3 +19,8 @@ class IndexDamaged(IndexError_):
 
 class IngestBusy(IndexError_):
     pass
+
+
+class IndexStorageError(IndexError_):
+    """The index folder or the vector store could not be written or read (a read-only folder, a full
+    disk, a file-system or Chroma error); the message names the (relative) path. CLI exit code 6."""

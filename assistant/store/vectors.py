@@ -398,6 +398,42 @@ def copy_generation(settings: Settings, source: str, target: str) -> None:
         reader.close()
 
 
+#: The files of an embedded Chroma HNSW segment (``index_metadata.pickle`` appears once it grows).
+HNSW_FILES = ("header.bin", "data_level0.bin", "length.bin", "link_lists.bin")
+
+
+def check_generation(settings: Settings, generation: str, expected: int) -> str:
+    """Why an embedded generation cannot serve ``expected`` vectors ("" when it looks intact).
+
+    Read-only and without Chroma (opening a collection lets Chroma rewrite its files): SQLite's
+    ``quick_check`` on ``chroma.sqlite3`` opened read-only, the number of records, and the HNSW
+    segment's files present."""
+    import sqlite3
+
+    folder = chroma_root(settings) / generation
+    database = folder / "chroma.sqlite3"
+    if not generation or not database.is_file():
+        return "chroma.sqlite3 saknas"
+    connection = None
+    try:
+        connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        if connection.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            return "chroma.sqlite3 är skadad"
+        count = connection.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
+        segments = [row[0] for row in connection.execute("SELECT id FROM segments WHERE scope = 'VECTOR'")]
+    except sqlite3.Error:
+        return "chroma.sqlite3 är skadad"
+    finally:
+        if connection is not None:
+            connection.close()
+    if count < expected:
+        return f"vektorlagret har {count} av {expected} vektorer"
+    for segment in segments:
+        if (folder / segment).is_dir() and not all((folder / segment / name).is_file() for name in HNSW_FILES):
+            return "vektorlagrets HNSW-filer saknas"
+    return ""
+
+
 def drop_generation(settings: Settings, where: str, generation: str) -> None:
     """Remove a generation that no build uses: its folder, or its collection on the server. Best effort."""
     import shutil

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from assistant.answer.definition import described_subject
 from assistant.answer.engine import split_question
 from assistant.messages import REFUSAL_PHRASE
 
@@ -106,3 +107,47 @@ def test_two_part_question_answers_both_parts(built_assistant):
     assert answer.plan == "parts" and _markers_resolve(answer)
     assert "Q3 2026" in answer.answer  # Södra: språk som resurs, Q3 2026
     assert "rådskansliet" in answer.answer.lower()
+
+
+@pytest.mark.slow
+def test_an_abbreviation_the_documents_never_spell_out_is_not_answered_with_a_sentence_using_it(built_assistant):
+    # Mellansverige's plan mentions SKR ("SKR har nätverk …") but nowhere says what it stands for.
+    answer = built_assistant.ask("vad star SKR for")
+    assert answer.abstained and answer.plan == "refusal"
+    assert built_assistant.ask("Vad står VFU för?").plan == "definition"
+
+
+@pytest.mark.slow
+def test_a_sentence_that_introduces_a_list_brings_its_items(built_assistant):
+    # Södra: "Rådet har fem prioriterade områden för verksamhetsperioden 2026–2028:" + five lines
+    answer = built_assistant.ask("Vilka fem prioriterade områden har Södra för 2026–2028?")
+    assert not answer.abstained
+    for area in ("Verksamhetsförlagd utbildning i förnyelse", "Kris- och beredskap", "Språk som resurs"):
+        assert area in answer.answer
+    assert _markers_resolve(answer)
+
+
+@pytest.mark.slow
+def test_a_typed_compound_the_documents_lack_reaches_their_compounds(built_assistant):
+    # "språkfrågorna" occurs nowhere; Mellansverige's row on "språkkrav" has "Kontakt: Jesper"
+    answer = built_assistant.ask("Vem är kontaktperson för språkfrågorna i Mellansverige?")
+    assert not answer.abstained and "Jesper" in answer.answer
+
+
+def test_the_described_subject_of_a_what_is_question():
+    known = ["Nationella vårdkompetensrådet", "RVKR Mellansverige", "RVKR Södra"]
+    stems, council, according = described_subject("Vad för slags forum är Regionala vårdkompetensrådet Mellansverige?", known)
+    assert council == "RVKR Mellansverige" and stems == ["regional", "vårdkompetensråd"]
+    stems, council, according = described_subject("Vad är Nationella vårdkompetensrådet enligt Södras verksamhetsplan?", known)
+    assert council is None and according == ["RVKR Södra"] and "vårdkompetensråd" in stems
+    assert described_subject("wat is nvkr", known)[0] == ["nationell", "vårdkompetensråd"]
+    assert described_subject("Vem ansvarar för VFU?", known) == ([], None, [])
+
+
+@pytest.mark.slow
+def test_a_what_is_question_is_answered_by_the_sentence_that_describes_it(built_assistant):
+    answer = built_assistant.ask("Vad för slags forum är Regionala vårdkompetensrådet Mellansverige?")
+    assert answer.plan == "definition" and "samverkansforum" in answer.answer
+    assert all(c.council == "RVKR Mellansverige" for c in answer.citations)
+    answer = built_assistant.ask("wat is nvkr")  # the name's abbreviation, typed
+    assert "rådgivande samverkansforum" in answer.answer and _markers_resolve(answer)

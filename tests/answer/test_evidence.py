@@ -49,3 +49,12 @@ def test_coverage_weights_groups_by_idf_and_is_stable_across_calls():
     assert abs(first - 3.0 / 4.0) < 1e-9
     assert coverage(terms, text, idf) == first  # memoised weights give the same answer
     assert coverage([], text, idf) == 1.0
+
+
+def test_a_sentence_states_the_count_a_question_asks_for():
+    from assistant.answer.evidence import states_count
+
+    question = "Hur många insatser innehåller planen?"
+    assert states_count(question, "Planen innehåller 25 insatser som kommer att vara en utgångspunkt.")
+    assert not states_count(question, "Planen gäller 2026 och har insatser inom fem områden.")  # five areas, not five insatser
+    assert not states_count("Hur många av dem pågår hela året?", "Tre av dem pågår hela året.")  # counts nothing named

@@ -216,7 +216,7 @@ def test_timeout_falls_back_with_note(server):
     result = rewrite(server, original, llm_timeout_s=0.3)
     assert result.answer == original.answer and result.citations == original.citations
     assert any("LLM otillgänglig" in note for note in notes(result))
-    assert result.timings_ms["llm"] < 3000
+    assert "llm" in result.timings_ms and len(server.requests) == 1  # one try, no retries (timing: bench/limits.py)
 
 
 def test_malformed_json_and_unreachable_server_fall_back(server):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import struct
-import time
 from pathlib import Path
 
 import numpy as np
@@ -199,9 +198,7 @@ def test_weights_match_source(prepared: Path) -> None:
 def test_second_prepare_is_noop(prepared: Path) -> None:
     weights = prepared / mp.WEIGHTS_NAME
     before = weights.stat()
-    t0 = time.perf_counter()
-    assert mp.prepare_model(prepared) == prepared
-    assert time.perf_counter() - t0 < 10
+    assert mp.prepare_model(prepared) == prepared  # how long it takes: bench/limits.py
     after = weights.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 

@@ -16,7 +16,7 @@ from assistant.db import DatabaseVersionError, Repository, head_revision, open_d
 from assistant.db.database import MIGRATIONS_DIR, _file_lock, _postgres_lock, downgrade, upgrade
 from assistant.db.models import AppendOnlyViolation, Base, FollowupEntryRow
 
-TABLES = {"plan_records", "followup_entries", "users", "alembic_version"}
+TABLES = {"plan_records", "followup_entries", "users", "conversations", "messages", "feedback", "alembic_version"}
 
 
 def table_names(database) -> set[str]:
@@ -27,7 +27,8 @@ def table_names(database) -> set[str]:
 def test_migrations_ship_inside_the_package():
     assert (MIGRATIONS_DIR / "env.py").is_file()
     assert list((MIGRATIONS_DIR / "versions").glob("0001_*.py"))
-    assert head_revision() == "0001_initial"
+    assert list((MIGRATIONS_DIR / "versions").glob("0002_*.py"))
+    assert head_revision() == "0002_conversations_feedback"
 
 
 def test_upgrade_from_empty(database_url):

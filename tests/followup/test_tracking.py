@@ -15,7 +15,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from db.pg_cluster import postgres_cluster
 
 from assistant.db import STATUSES, InvalidStatusError, Repository, open_database
 from assistant.followup import FollowupError, FollowupTracker, SummaryError, build_summary, render_csv, sync_records
@@ -27,34 +26,10 @@ SODRA_FILE = "002_8b6a782e2b1e2be8.txt"
 EDITED = "Rådet ska diskutera hur främjas god tillgång till handledarkompetens"  # the 2nd Södra row
 REMOVED = "Rådet avser att utbyta erfarenheter och goda exempel"  # the 8th (last) Södra row
 
-BACKENDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgresql", id="postgresql", marks=(pytest.mark.postgres, pytest.mark.slow)),
-]
-
-
-@pytest.fixture(scope="module")
-def postgres_server():
-    with postgres_cluster() as server:
-        yield server
-
-
-@pytest.fixture(params=BACKENDS)
-def repo(request, tmp_path):
-    """A migrated, empty database on each backend."""
-    if request.param == "sqlite":
-        database = open_database(f"sqlite:///{tmp_path / 'var' / 'app.db'}")
-        yield Repository(database)
-        database.dispose()
-        return
-    server = request.getfixturevalue("postgres_server")
-    name = server.create_database()
-    database = open_database(server.url(name))
-    try:
-        yield Repository(database)
-    finally:
-        database.dispose()
-        server.drop_database(name)
+@pytest.fixture
+def repo(backend_repo):
+    """A migrated, empty database on each backend (the ``backend_repo`` fixture of tests/followup/conftest.py)."""
+    return backend_repo
 
 
 @pytest.fixture

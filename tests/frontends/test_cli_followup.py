@@ -1,4 +1,4 @@
-"""``assistant followup list | set | history | due | import | export`` (assistant.frontends.cli).
+"""``assistant followup list | set | history | due | import | export | report`` (assistant.frontends.cli).
 
 Fast tests run the command on the corpus view (no embedding model) with a temporary SQLite database;
 the slow test goes through ``assistant.frontends.cli.main`` on the built index, as a user would.
@@ -13,6 +13,7 @@ import json
 from types import SimpleNamespace
 
 import pytest
+from docx import Document
 from followup import helpers
 
 from assistant.db import Repository, open_database
@@ -225,3 +226,18 @@ def test_followup_commands_through_main(built_assistant, monkeypatch, tmp_path, 
         assert err.count("Fel: ") == 4 and "Traceback" not in err
     finally:
         get_settings.cache_clear()
+
+
+def test_report_markdown_and_docx(tracker, tmp_path):
+    rows = json.loads(run(tracker, "list", "--council", "Södra", "--json")[1])
+    run(tracker, "set", rows[0]["record_id"], "--status", "Klar", "--date", "2026-11-20")
+    run(tracker, "set", rows[1]["record_id"], "--status", "Försenad", "--comment", "Flyttad till 2027")
+    code, out = run(tracker, "report", "--council", "Södra", "--date", "2027-01-15")
+    assert code == 0 and "1 av 8 klar" in out and "Flyttad till 2027" in out
+    path = tmp_path / "nested" / "sodra.docx"
+    code, out = run(tracker, "report", "--council", "Södra", "--date", "2027-01-15", "-o", str(path))
+    assert code == 0 and out.startswith(f"Skrev {path} (8 aktiviteter)")
+    text = "\n".join(p.text for p in Document(str(path)).paragraphs)
+    cells = {cell.text for table in Document(str(path)).tables for row in table.rows for cell in row.cells}
+    assert "1 av 8 klar" in text and "Försenad" in cells
+    assert run(tracker, "report", "--council", "Västra")[0] == cli.EXIT_INVALID

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from assistant.embedding import get_embedder
-from assistant.ingest.pipeline import ingest
+from assistant.ingest.pipeline import _catalog_hash, ingest
 from assistant.ingest.units import split_units
 from assistant.lang.tokens import tokenize
 from assistant.settings import Settings
@@ -203,3 +203,14 @@ def test_exact_dense_search_agrees_with_chroma(small_settings, embedder):
     assert isinstance(via_chroma.store, ChromaVectorStore)
     assert exact.dense_search(vector, 500)[-1][0] in range(len(exact.chunks))  # k beyond the size: all rows
     assert len(via_chroma.dense_search(vector, 500)) == len(via_chroma.chunks)
+
+
+def test_catalog_provenance_does_not_change_the_catalog_hash():
+    def catalog(**meta) -> bytes:
+        return json.dumps({"documents": {"plan.md": {"title": "Plan", **meta}}}).encode()
+
+    base = _catalog_hash(catalog())
+    assert _catalog_hash(catalog(reviewed=True, reviewed_by="anna", reviewed_at="2026-12-01T10:00:00+00:00")) == base
+    assert _catalog_hash(catalog(added_by="bo", reviewed=False)) == base
+    assert _catalog_hash(catalog(council="RVKR Södra")) != base  # what the index is built from
+    assert _catalog_hash(b"{not json") != base

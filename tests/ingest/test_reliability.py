@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import random
 import shutil
 import signal
 import subprocess
@@ -17,7 +16,7 @@ import pytest
 from assistant.ingest.pipeline import ingest
 from assistant.service import Assistant, safe_filename
 from assistant.settings import Settings
-from assistant.store.build import current_build_dir
+from assistant.store.build import PAUSE_STEPS, current_build_dir
 from assistant.store.loaded import load_index
 
 pytestmark = pytest.mark.slow
@@ -107,32 +106,52 @@ def test_ingest_that_finds_nothing_keeps_the_previous_index(small_settings):
     assert load_index(small_settings).chunks
 
 
-def _ingest_subprocess(settings: Settings) -> subprocess.Popen:
-    env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir), "ASSISTANT_INDEX_DIR": str(settings.index_dir)}
-    code = "from assistant.ingest.pipeline import ingest; from assistant.settings import Settings; ingest(Settings(), rebuild=True)"
+def _ingest_subprocess(settings: Settings, pause_at: str) -> subprocess.Popen:
+    """A plain `ingest` in another process that stops at the named build step (settings.test_pause_at)."""
+    env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir), "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+           "ASSISTANT_TEST_PAUSE_AT": pause_at}
+    code = "from assistant.ingest.pipeline import ingest; from assistant.settings import Settings; ingest(Settings())"
     return subprocess.Popen([sys.executable, "-c", code], env=env, cwd=PROJECT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
-def test_kill_9_during_ingest_keeps_previous_index(small_settings):
-    ingest(small_settings)
+def _wait_until_paused(process: subprocess.Popen, flag: Path) -> None:
+    while not flag.exists():
+        if process.poll() is not None:
+            pytest.fail(f"the ingest ended (code {process.returncode}) before reaching {flag.name}: "
+                        f"{process.stderr.read()[-2000:]}")
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("step", PAUSE_STEPS)
+def test_kill_9_at_each_step_of_a_build_keeps_the_previous_index_answering(small_settings, step):
+    """kill -9 at a named step (after reading, mid embedding, mid write, before publish): the
+    previous build still answers, and the next ingest completes and publishes the new document."""
+    assistant = Assistant(small_settings)
+    assistant.ingest()
     before = current_build_dir(small_settings)
-    (Path(small_settings.corpus_dir) / "anteckningar.md").write_text(HOSTILE, encoding="utf-8")
-    rng = random.Random(7)
-    for _ in range(3):
-        process = _ingest_subprocess(small_settings)
-        time.sleep(rng.uniform(2.0, 12.0))
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
+    name = f"anteckningar-{step}.md"
+    (Path(small_settings.corpus_dir) / name).write_text(HOSTILE, encoding="utf-8")
+    process = _ingest_subprocess(small_settings, step)
+    flag = Path(small_settings.index_dir) / f".paused-{step}"
+    try:
+        _wait_until_paused(process, flag)
+        process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
-        current = current_build_dir(small_settings)
-        loaded = load_index(small_settings)  # whatever is published is complete
-        assert loaded.chunks and len(loaded.vectors) == len(loaded.chunks)
-        if current == before:
-            assert all(c.source != "anteckningar.md" for c in loaded.chunks)
-    report = ingest(small_settings)
-    assert report.unchanged or "anteckningar.md" in load_index(small_settings).documents()
-    assert "anteckningar.md" in load_index(small_settings).documents()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        flag.unlink(missing_ok=True)
+    assert current_build_dir(small_settings) == before
+    loaded = load_index(small_settings)
+    assert loaded.chunks and len(loaded.vectors) == len(loaded.chunks) and name not in loaded.documents()
+    answer = Assistant(small_settings).ask("Vem ansvarar för VFU-arbetet i Södra?")
+    assert "Rådet" in answer.answer and answer.citations
+    report = assistant.ingest()
+    assert not report.unchanged and name in report.added
+    assert name in load_index(small_settings).documents()
+    assert not list((Path(small_settings.index_dir) / "builds").glob(".tmp-*"))
+    assert "Rådet" in assistant.ask("Vem ansvarar för VFU-arbetet i Södra?").answer
 
 
 def test_answers_continue_while_ingesting(small_settings):

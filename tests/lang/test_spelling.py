@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.lang.spelling import SpellingSettings, Vocabulary, fold, repair
+from assistant.lang.spelling import SpellingSettings, Vocabulary, fold, repair, repair_opening
 
 TEXTS = [
     "Kontaktperson för språkkraven i RVKR Mellansverige är Anna.",
@@ -64,3 +64,34 @@ def test_repair_keeps_case_punctuation_and_kept_words():
         "Vem är kontakt för språkkraven i mellansverige?"
     assert repair("Nar ska workshoppen hallas", words) == "När ska workshoppen hållas"
     assert repair("vem ar det", words, keep=frozenset({"ar"})) == "vem ar det"
+
+
+def test_a_key_pressed_twice_is_undone_also_in_short_words():
+    words = Vocabulary.from_texts(["VFU och AT ingår i planen"])
+    assert words.correct("vffu") == "vfu"
+    assert words.correct("vfuu") == "vfu"
+    assert words.correct("vfu") == "vfu"
+
+
+def test_a_compound_the_documents_lack_is_put_together_from_two_parts_they_use():
+    words = Vocabulary.from_texts(["Tandvård och frågor om tandvården. Frågor om språk."], stemmer=lambda w: w[:-2] if len(w) > 6 else w)
+    assert words.correct("tandvardsfragor") == "tandvårdsfrågor"
+    assert words.correct("sprakfragor") == "språkfrågor"
+    assert words.correct("tandvardsbudget") is None  # "budget" is no document word
+
+
+def test_a_question_typed_without_any_diacritics_takes_the_documents_spelling_of_real_words():
+    words = Vocabulary.from_texts(["Stärkt handledarutbildning. Stärkt samverkan."], frequency=lambda w: 4.0)
+    # "starkt" is a real word: typed among words with diacritics it is meant as written …
+    assert repair("Är det starkt", words) == "Är det starkt"
+    # … in a question typed without any å/ä/ö it is the documents' "stärkt"
+    assert repair("nar kommer starkt handledarutbildning", words) == "nar kommer stärkt handledarutbildning"
+
+
+def test_a_slip_in_the_opening_question_word_is_repaired():
+    question_words = frozenset({"vem", "vilka", "vilken", "vilket", "hur", "var", "vad", "när"})
+    assert repair_opening("vila ar kontakterna", question_words) == "vilka ar kontakterna"
+    assert repair_opening("Viken skrivelse", question_words) == "Vilken skrivelse"
+    assert repair_opening("har rådet mål", question_words) == "har rådet mål"  # a common opener, not a slip
+    assert repair_opening("vilka är", question_words) == "vilka är"
+    assert repair_opening("jag vila", question_words) == "jag vila"

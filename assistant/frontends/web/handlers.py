@@ -12,7 +12,9 @@ from typing import Any, Iterator
 import gradio as gr
 
 from assistant.followup import SummaryError, plan_councils
-from assistant.frontends.web.files import SummaryFolders, remove_quietly, write_summary_files
+from assistant.frontends.web.auth import Access, EditRefused
+from assistant.frontends.web.conversations import empty_conversation, record_turn
+from assistant.frontends.web.files import SummaryFolders, write_summary_files
 from assistant.frontends.web.views import (
     answer_html,
     answer_payload,
@@ -21,15 +23,19 @@ from assistant.frontends.web.views import (
     documents_rows,
     error_payload,
     esc,
+    ingest_report_html,
     no_matches_html,
     plain_history,
+    provenance_text,
     status_html,
     stream_prefixes,
     summary_chat_html,
     summary_payload,
     summary_preview_html,
+    unreviewed_sources,
     user_error,
 )
+from assistant.ingest.catalog import DocumentRejected, UnknownDocumentError, suggest_metadata
 from assistant.service import Assistant
 
 log = logging.getLogger(__name__)
@@ -50,19 +56,30 @@ def _as_list(value: Any) -> list[str] | None:
     return items or None
 
 
+def _file_path(file: Any) -> Path:
+    return Path(file if isinstance(file, (str, Path)) else getattr(file, "name", str(file)))
+
+
+def _progress_adapter(progress):
+    """An ingest progress callback that drives a gr.Progress (fractions clamped to 0–1)."""
+    return lambda fraction, message: progress(min(max(float(fraction), 0.0), 1.0), desc=str(message))
+
+
 class Handlers:
     """Event handlers; each one catches its errors and answers in Swedish."""
 
-    def __init__(self, assistant: Assistant):
+    def __init__(self, assistant: Assistant, access: Access | None = None):
         self.assistant = assistant
+        self._access = access  # None: decided on first use (Access.from_assistant)
         self._summary_folders = SummaryFolders()
 
     # -- chat -------------------------------------------------------------
     def respond(self, question: str, conversation: dict | None, councils: list[str] | None,
                 sources: list[str] | None) -> Iterator[tuple]:
         """Stream one answer into the chat. ``conversation`` holds display messages and plain history."""
-        conversation = {"display": list((conversation or {}).get("display", [])),
-                        "history": list((conversation or {}).get("history", []))}
+        conversation = {**(conversation or {}), "display": list((conversation or {}).get("display", [])),
+                        "history": list((conversation or {}).get("history", [])),
+                        "turns": [dict(t) for t in (conversation or {}).get("turns", [])]}
         display = conversation["display"]
         question = (question or "").strip()
         if not question:
@@ -78,6 +95,7 @@ class Handlers:
         except Exception as exc:
             log.exception("ask failed")
             display[-1] = {"role": "assistant", "content": box("error", user_error(exc))}
+            record_turn(conversation, self.assistant, question, kind="error", text=user_error(exc))
             yield list(display), conversation, ""
             return
         if reply.kind == "summary":
@@ -87,6 +105,7 @@ class Handlers:
             except Exception as exc:
                 log.exception("rendering the draft failed")
                 display[-1] = {"role": "assistant", "content": box("error", user_error(exc))}
+            record_turn(conversation, self.assistant, question, kind="summary", markdown=reply.markdown)
             yield list(display), conversation, ""
             return
         answer = reply.answer
@@ -104,11 +123,13 @@ class Handlers:
         if not answer.invalid:
             conversation["history"] += [{"role": "user", "content": question},
                                         {"role": "assistant", "content": answer.answer}]
+        record_turn(conversation, self.assistant, question, answer=answer,
+                    kind="invalid" if answer.invalid else "abstained" if answer.abstained else "answer")
         yield list(display), conversation, ""
 
     @staticmethod
     def new_conversation():
-        return [], {"display": [], "history": []}, ""
+        return [], empty_conversation(), ""
 
     def chat_api(self, question: str, history: list | str | None = None, councils: list | str | None = None,
                  sources: list | str | None = None) -> Iterator[dict]:
@@ -129,11 +150,12 @@ class Handlers:
             yield summary_payload(reply.markdown, (question or "").strip())
             return
         answer = reply.answer
+        unreviewed = unreviewed_sources(self.assistant)  # citations of unreviewed uploads say so
         if not answer.invalid:
             for prefix in stream_prefixes(answer.answer)[:-1]:
-                yield answer_payload(answer, partial=prefix)
+                yield answer_payload(answer, partial=prefix, unreviewed=unreviewed)
                 time.sleep(STREAM_DELAY_S)
-        yield answer_payload(answer)
+        yield answer_payload(answer, unreviewed=unreviewed)
 
     # -- documents ----------------------------------------------------------
     def filter_choices(self) -> tuple[list[str], list[tuple[str, str]]]:
@@ -177,34 +199,130 @@ class Handlers:
             return gr.update()
         return gr.update(value=source)
 
-    def upload(self, file: Any, progress=gr.Progress()) -> str:
-        """Add an uploaded file to the corpus and re-index; a Swedish message either way."""
+    # -- changing the corpus (editor role; checked here, server-side: these handlers are reachable through the API)
+    @property
+    def access(self) -> Access:
+        """Who may change the corpus (decided once, from the database's users and the settings)."""
+        if self._access is None:
+            self._access = Access.from_assistant(self.assistant)
+        return self._access
+
+    def edit_controls(self, request: gr.Request = None):
+        """(Notice, visibility of the editing controls) for the visitor: shown to editors only."""
+        refusal = self.access.refusal(request)
+        if refusal is None:
+            who = getattr(request, "username", "") or ""
+            return (box("notice", f"Inloggad som {who} (redaktör): du kan lägga till, ersätta, ta bort och granska "
+                                  "dokument."), gr.update(visible=True))
+        return box("notice", refusal), gr.update(visible=False)
+
+    def upload(self, file: Any, title: str | None = None, council: str | None = None, doc_type: str | None = None,
+               period: str | None = None, request: gr.Request = None, progress=gr.Progress()) -> str:
+        """Add an uploaded file (with optional metadata) to the corpus and re-index; the ingest report or a
+        Swedish error. Needs the editor role."""
+        try:
+            editor = self.access.editor(request)
+        except EditRefused as exc:
+            return box("error", str(exc))
         if not file:
             return box("notice", "Välj en fil att ladda upp först.")
-        path = Path(file if isinstance(file, (str, Path)) else getattr(file, "name", str(file)))
-        try:
-            target = self.assistant.add_document(path)
-        except Exception as exc:
-            if not isinstance(exc, (ValueError, FileExistsError)):
-                log.exception("add_document failed")
-            return box("error", f"Dokumentet lades inte till: {user_error(exc)}")
+        path = _file_path(file)
+        metadata = {"title": title, "council": council, "doc_type": doc_type, "period": period}
         progress(0.0, desc="Indexerar …")
         try:
-            report = self.assistant.ingest(progress=lambda fraction, message: progress(
-                min(max(float(fraction), 0.0), 1.0), desc=str(message)))
+            report = self.assistant.upload_document(path, metadata=metadata, added_by=editor,
+                                                    progress=_progress_adapter(progress))
+        except DocumentRejected as exc:
+            return box("error", str(exc))
+        except (ValueError, FileExistsError) as exc:
+            return box("error", f"Dokumentet lades inte till: {user_error(exc)}")
+        except UnknownDocumentError:
+            return box("notice", f"{path.name} sparades, men finns inte i indexet. Se fliken Status.")
         except Exception as exc:
-            log.exception("ingest after upload failed")
-            remove_quietly(target)
+            log.exception("upload failed")
             return box("error", f"Dokumentet lades inte till eftersom indexeringen misslyckades: {user_error(exc)}")
-        skipped = {name: reason for name, reason in report.skipped}
-        if target.name in skipped:
-            remove_quietly(target)
-            return box("error", f"Filen {target.name} kunde inte läsas och lades inte till: {skipped[target.name]}")
-        chunks = next((d.get("chunks", 0) for d in self.assistant.documents() if d["source"] == target.name), None)
-        if chunks is None:
-            return box("notice", f"{target.name} sparades, men finns inte i indexet. Se fliken Status.")
-        return box("ok", f"{target.name} lades till ({chunks} textavsnitt) och är nu sökbart i chatten. "
-                          f"Indexeringen tog {report.seconds:.1f} s.")
+        return ingest_report_html(report)
+
+    def suggest_metadata(self, file: Any, request: gr.Request = None):
+        """The upload form's metadata prefilled with what would be inferred from the chosen file (editors only)."""
+        unchanged = (gr.update(),) * 4
+        if not file or self.access.refusal(request) is not None:
+            return unchanged
+        try:
+            path = _file_path(file)
+            if path.stat().st_size > self.assistant.settings.max_file_bytes:
+                return unchanged
+            found = suggest_metadata(path)
+        except Exception:  # an unreadable file is reported when it is added
+            log.info("no metadata suggestion for the upload", exc_info=True)
+            return unchanged
+        return found["title"], found["council"], found["doc_type"], found["period"]
+
+    def document_info(self, source: str | None):
+        """For the selected document: (provenance line, title, council, type, period) for the editing form."""
+        empty = ("", "", "", "", "")
+        if not source:
+            return empty
+        try:
+            entry = next((d for d in self.assistant.document_entries() if d["source"] == source), None)
+        except Exception:
+            log.warning("document entries failed", exc_info=True)
+            return empty
+        if entry is None:
+            return empty
+        return (f'<div class="va-meta">{esc(provenance_text(entry))}</div>', entry["title"], entry["council"],
+                entry["doc_type"], entry["period"])
+
+    def _change(self, request, source: str | None, action, done: str) -> str:
+        try:
+            editor = self.access.editor(request)
+        except EditRefused as exc:
+            return box("error", str(exc))
+        if not source:
+            return box("notice", "Välj ett dokument i listan Läs dokument först.")
+        try:
+            result = action(editor)
+        except DocumentRejected as exc:
+            return box("error", str(exc))
+        except (ValueError, LookupError) as exc:
+            return box("error", user_error(exc))
+        except Exception as exc:
+            log.exception("changing %s failed", source)
+            return box("error", f"Ändringen kunde inte göras: {user_error(exc)}")
+        return result if isinstance(result, str) else box("ok", done)
+
+    def remove(self, source: str | None, confirmed: bool = False, request: gr.Request = None,
+               progress=gr.Progress()) -> str:
+        """Take the selected document out of the corpus (archived, not deleted) and update the index."""
+        if not confirmed and self.access.refusal(request) is None:
+            return box("notice", "Kryssa i ”Ja, ta bort dokumentet” först.")
+        return self._change(request, source, lambda editor: self.assistant.remove_document(
+            source, removed_by=editor, progress=_progress_adapter(progress)),
+            f"{source} togs bort ur indexet. Filen finns kvar i arkivet (corpus/.removed) och uppföljningen av "
+            "planens aktiviteter finns kvar, markerad som inte längre i planen.")
+
+    def replace(self, source: str | None, file: Any, request: gr.Request = None, progress=gr.Progress()) -> str:
+        """Put a new version of the selected document in its place and re-index; the ingest report."""
+        if not file and self.access.refusal(request) is None:
+            return box("notice", "Välj filen med den nya versionen först.")
+        return self._change(request, source, lambda editor: ingest_report_html(self.assistant.replace_document(
+            source, _file_path(file), replaced_by=editor, progress=_progress_adapter(progress)),
+            verb="ersattes med den nya versionen"), "")
+
+    def save_metadata(self, source: str | None, title: str | None = None, council: str | None = None,
+                      doc_type: str | None = None, period: str | None = None, request: gr.Request = None,
+                      progress=gr.Progress()) -> str:
+        """Set the selected document's title, council, type and period (empty: inferred again); re-index."""
+        metadata = {"title": title or "", "council": council or "", "doc_type": doc_type or "", "period": period or ""}
+        return self._change(request, source, lambda editor: self.assistant.set_document_metadata(
+            source, metadata, progress=_progress_adapter(progress)),
+            f"Metadata för {source} sparades och indexet är uppdaterat.")
+
+    def review(self, source: str | None, request: gr.Request = None) -> str:
+        """Mark the selected document reviewed: its citations no longer carry the unreviewed note."""
+        return self._change(request, source, lambda editor: self.assistant.review_document(
+            source, reviewed_by=editor),
+            f"{source} är markerat som granskat; svar som citerar det märks inte längre som ogranskade.")
 
     def status(self) -> str:
         return status_html(self.assistant)

@@ -8,6 +8,8 @@
   Content-Security-Policy that allows what Gradio's own front end needs and nothing from other
   sites, no framing, no MIME sniffing, no Referer).
 
+:func:`client_address` is the address of the client whose request is being handled (set by the
+middleware; the login throttling counts failures per client with it).
 :func:`redact_paths` shortens absolute server paths in texts shown to users (error messages).
 No framework imports here: the middleware speaks raw ASGI, so :mod:`views` can use the helpers too.
 """
@@ -17,8 +19,15 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable
+from contextvars import ContextVar
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+_CLIENT: ContextVar[str | None] = ContextVar("va_client_address", default=None)
+
+
+def client_address() -> str | None:
+    """The client address of the request being handled (the proxy's when behind a reverse proxy)."""
+    return _CLIENT.get()
 
 #: What Gradio 6's front end needs: its own scripts and styles (it inlines its config and theme, so
 #: 'unsafe-inline'; gr.HTML compiles its template and js_on_load with Handlebars / new Function, so
@@ -107,6 +116,8 @@ class SecurityMiddleware:
         if kind not in ("http", "websocket"):  # lifespan
             await self.app(scope, receive, send)
             return
+        client = scope.get("client")
+        _CLIENT.set(str(client[0]) if client else None)
         if not self.host_allowed(scope):
             if kind == "websocket":  # closing before accept makes the server answer 403
                 await send({"type": "websocket.close", "code": 1008})

@@ -25,6 +25,7 @@ from assistant.embedding import EmbeddingError
 from assistant.followup import DATE_FIELDS, render_markdown
 from assistant.frontends.web.security import redact_paths
 from assistant.ingest.corpus import DocumentError
+from assistant.messages import PROVENANCE_NOTES
 from assistant.store.errors import IndexError_
 from assistant.text import normalize_for_match, strip_markup
 
@@ -244,12 +245,30 @@ def context_html(lines: list[str], start: int, end: int, quote: str, pad: int = 
     return f'{quote_row}<div class="va-context">{html_rows}</div>'
 
 
-def citation_html(citation: Citation, lines: list[str], label: str | None = None, open_: bool = False) -> str:
-    """One source as a collapsible block: title, council, section, lines, quote in context."""
+def unreviewed_sources(assistant: Any) -> frozenset[str]:
+    """The documents whose citations carry the "unreviewed upload" note (empty when it cannot be told)."""
+    try:
+        return frozenset(assistant.unreviewed_sources())
+    except Exception:  # a fake or an unreadable catalog: no notes rather than no answer
+        return frozenset()
+
+
+def unreviewed_note(language: str = "sv") -> str:
+    """The note next to a citation of an unreviewed upload: "(ogranskad uppladdning)"."""
+    note = PROVENANCE_NOTES["unreviewed"]
+    return f"({note.get(language, note['sv'])})"
+
+
+def citation_html(citation: Citation, lines: list[str], label: str | None = None, open_: bool = False,
+                  unreviewed: bool = False) -> str:
+    """One source as a collapsible block: title, council, section, lines, quote in context; ``unreviewed``
+    adds the note that the document is an upload nobody has reviewed."""
     a, b = citation.lines
     span = f"rad {a}" if a == b else f"rad {a}–{b}"
     head = label if label is not None else f"[{citation.n}]"
-    summary = (f'<span class="va-ref">{esc(head)}</span> <b>{esc(citation.title or citation.source)}</b>'
+    note = (f' <span class="va-unreviewed" title="Dokumentet är uppladdat och ännu inte granskat av en redaktör.">'
+            f"{esc(unreviewed_note())}</span>") if unreviewed else ""
+    summary = (f'<span class="va-ref">{esc(head)}</span> <b>{esc(citation.title or citation.source)}</b>{note}'
                f" · {esc(citation.council or 'okänt råd')} · {esc(span)}")
     meta = (f'<div class="va-meta">Avsnitt: {esc(citation.section or "–")} · Fil: {esc(citation.source)}'
             f" · {esc(span)}</div>")
@@ -261,12 +280,14 @@ def sources_html(assistant: Assistant, citations: list[Citation], title: str, la
     if not citations:
         return ""
     blocks = []
+    unreviewed = unreviewed_sources(assistant)
     for i, citation in enumerate(citations, 1):
         try:
             lines = assistant.document_lines(citation.source)
         except Exception:  # the index may be switching; show the quote without context
             lines = []
-        blocks.append(citation_html(citation, lines, None if labels else f"Avsnitt {i}"))
+        blocks.append(citation_html(citation, lines, None if labels else f"Avsnitt {i}",
+                                    unreviewed=citation.source in unreviewed))
     return f'<div class="va-sources"><div class="va-sources-title">{esc(title)}</div>{"".join(blocks)}</div>'
 
 
@@ -278,25 +299,35 @@ def answer_html(answer: Answer, assistant: Assistant, partial: str | None = None
     if partial is not None and partial != answer.answer:
         return f'<div class="va-answer">{answer_body_html(partial, cursor=True)}</div>'
     if answer.abstained:
-        parts = [f'<div class="va-answer"><p class="va-abstain">{esc(answer.answer)}</p>',
-                 "<p>Jag hittade inget i dokumenten som besvarar frågan, så jag svarar inte.</p>"]
+        # Formatted like any answer (lines, lists, markers). A partial answer (the refusal plus what the
+        # documents do say, with markers) lists its own citations under "Källor"; a plain refusal says so
+        # and lists the closest passages, labelled [n] only when the text refers to them by number.
+        parts = [f'<div class="va-answer va-abstained">{answer_body_html(answer.answer)}']
+        if not answer.citations:
+            parts.append("<p>Jag hittade inget i dokumenten som besvarar frågan, så jag svarar inte.</p>")
         if councils or sources:
             parts.append('<p class="va-notice">Obs: sökningen var begränsad av filtren. '
                          "Prova att ta bort dem.</p>")
         parts.append("</div>")
-        if answer.closest:
-            parts.append(sources_html(assistant, answer.closest, "Närmaste avsnitt som granskades", labels=False))
+        if answer.citations:
+            parts.append(sources_html(assistant, answer.citations, "Källor"))
+        elif answer.closest:
+            parts.append(sources_html(assistant, answer.closest, "Närmaste avsnitt som granskades",
+                                      labels=bool(cited_numbers(answer.answer))))
         return "".join(parts)
     body = f'<div class="va-answer">{answer_body_html(answer.answer)}</div>'
     return body + sources_html(assistant, answer.citations, "Källor")
 
 
-def answer_payload(answer: Answer, partial: str | None = None) -> dict:
-    """The API result: the whole answer, or a streamed prefix with the citations it mentions so far."""
+def answer_payload(answer: Answer, partial: str | None = None, unreviewed: frozenset[str] | set[str] = frozenset()) -> dict:
+    """The API result: the whole answer, or a streamed prefix with the citations it mentions so far.
+
+    Each citation carries ``unreviewed``: True when it cites an upload nobody has reviewed yet."""
     data = answer.to_dict()
     text = answer.answer if partial is None else partial
     numbers = cited_numbers(text)
     citations = data["citations"] if partial is None else [c for c in data["citations"] if c["n"] in numbers]
+    citations = [{**c, "unreviewed": c["source"] in unreviewed} for c in citations]
     return {"answer": text, "citations": citations, "abstained": answer.abstained, "invalid": answer.invalid,
             "closest": data["closest"] if partial is None else [], "language": answer.language,
             "resolved_question": answer.resolved_question, "done": partial is None, "error": None,
@@ -453,11 +484,43 @@ def no_matches_html(summary) -> str:
 
 # ------------------------------------------------------------------ documents and status
 def documents_rows(assistant: Assistant) -> list[list]:
+    unreviewed = unreviewed_sources(assistant)
     return [[d["source"], d.get("title", ""), d.get("council", ""), d.get("doc_type", ""), d.get("period", ""),
-             d.get("chunks", 0)] for d in assistant.documents()]
+             d.get("chunks", 0), "ogranskad" if d["source"] in unreviewed else "granskad"]
+            for d in assistant.documents()]
 
 
-DOC_HEADERS = ["Fil", "Titel", "Råd", "Typ", "Period", "Textavsnitt"]
+DOC_HEADERS = ["Fil", "Titel", "Råd", "Typ", "Period", "Textavsnitt", "Granskning"]
+
+
+def provenance_text(entry: dict) -> str:
+    """Who added a document and whether it is reviewed, in one Swedish line."""
+    added = ", ".join(part for part in (entry.get("added_by"), (entry.get("added_at") or "")[:10]) if part)
+    if entry.get("reviewed", True):
+        reviewed = ", ".join(part for part in (entry.get("reviewed_by"), (entry.get("reviewed_at") or "")[:10]) if part)
+        text = "Granskad" + (f" ({reviewed})" if reviewed else "")
+    else:
+        text = "Ogranskad uppladdning: svar som citerar dokumentet märks så tills en redaktör har granskat det"
+    return text + (f" · tillagd av {added}" if added else "")
+
+
+def ingest_report_html(report: dict, verb: str = "lades till") -> str:
+    """The per-document ingest report after an upload or a replacement: what the index made of the file."""
+    kinds = ", ".join(f"{count} {KIND_LABELS.get(kind, kind)}" for kind, count in report.get("chunks_by_kind", {}).items())
+    facts = [
+        ("Titel", report.get("title") or "–"), ("Råd", report.get("council") or "inget råd utläst"),
+        ("Typ", report.get("doc_type") or "–"), ("Period", report.get("period") or "–"),
+        ("Textavsnitt", f"{report.get('chunks', 0)}" + (f" ({kinds})" if kinds else "")),
+        ("Aktivitetsposter", str(report.get("records", 0))),
+    ]
+    rows = "".join(f"<tr><th>{esc(label)}</th><td>{esc(value)}</td></tr>" for label, value in facts)
+    seconds = report.get("seconds")
+    head = (f"{report['source']} {verb} och är nu sökbart i chatten"
+            + (f" (indexeringen tog {seconds:.1f} s)." if seconds is not None else "."))
+    warnings = "".join(f"<li>{esc(text)}</li>" for text in report.get("warnings", []))
+    return (box("ok", head) + f'<table class="va-report">{rows}</table>'
+            + (f'<div class="va-notice"><b>Varningar</b><ul>{warnings}</ul></div>' if warnings else "")
+            + f'<div class="va-meta">{esc(provenance_text(report))}</div>')
 
 
 def document_html(assistant: Assistant, source: str | None) -> str:

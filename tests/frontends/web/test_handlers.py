@@ -10,7 +10,7 @@ import io
 from pathlib import Path
 
 import pytest
-from app_helpers import EVIL, QUESTION, SODRA_SOURCE, hand_made_summary, no_progress
+from app_helpers import EVIL, QUESTION, SODRA_SOURCE, add_editor, hand_made_summary, no_progress
 
 from assistant.followup import SummaryError
 from assistant.frontends.web import Handlers
@@ -65,16 +65,18 @@ def test_chat_without_index_says_so_in_swedish(settings_factory):
 
 
 def test_upload_rejects_bad_type_and_existing_name(settings_factory, tmp_path):
-    assistant = Assistant(settings_factory("ui-upload-errors"))
+    assistant = Assistant(settings_factory("ui-upload-errors", database_url=f"sqlite:///{tmp_path / 'app.db'}"))
+    editor = add_editor(assistant)  # changing the corpus needs the editor role
     handlers = Handlers(assistant)
     exe = tmp_path / "program.exe"
     exe.write_bytes(b"MZ")
-    message = handlers.upload(str(exe), progress=no_progress)
+    message = handlers.upload(str(exe), request=editor, progress=no_progress)
     assert "va-error" in message and "Filtypen stöds inte (.exe)" in message
     existing = tmp_path / "000_a136ead4faa7fb25.txt"
     existing.write_text("x", encoding="utf-8")
-    assert "Det finns redan ett dokument som heter 000_a136ead4faa7fb25.txt" in handlers.upload(str(existing), progress=no_progress)
-    assert "Välj en fil" in handlers.upload(None, progress=no_progress)
+    assert "Det finns redan ett dokument som heter 000_a136ead4faa7fb25.txt" in handlers.upload(
+        str(existing), request=editor, progress=no_progress)
+    assert "Välj en fil" in handlers.upload(None, request=editor, progress=no_progress)
     assert not (assistant.settings.corpus_dir / "program.exe").exists()
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from app_helpers import (
+    EDITOR_NAME,
+    EDITOR_PASSWORD,
     QUESTION,
     SODRA_SOURCE,
     UPLOAD_EXPECTED,
@@ -24,6 +26,7 @@ from app_helpers import (
     UPLOAD_NAME,
     UPLOAD_QUESTION,
     UPLOAD_TEXT,
+    add_editor,
     free_port,
     isolated_assistant,
     no_progress,
@@ -164,6 +167,7 @@ def test_auth_from_settings_is_enforced(built_assistant, tmp_path):
 @pytest.mark.slow
 def test_upload_then_question_finds_the_new_document(built_assistant, tmp_path):
     assistant = isolated_assistant(built_assistant, tmp_path / "iso")
+    editor = add_editor(assistant)  # changing the corpus needs the editor role; reading then needs a login
     handlers = Handlers(assistant)
     upload = tmp_path / "up" / UPLOAD_NAME
     upload.parent.mkdir()
@@ -171,18 +175,19 @@ def test_upload_then_question_finds_the_new_document(built_assistant, tmp_path):
     with serve(assistant) as url:
         from gradio_client import Client
 
-        client = Client(url, verbose=False)
+        client = Client(url, auth=(EDITOR_NAME, EDITOR_PASSWORD), verbose=False)
         before = client.predict(UPLOAD_QUESTION, [], api_name="/chat")
         assert not any(c["source"] == UPLOAD_NAME for c in before["citations"])
-        message = handlers.upload(str(upload), progress=no_progress)
+        message = handlers.upload(str(upload), request=editor, progress=no_progress)
         assert "va-ok" in message and "är nu sökbart" in message
         after = client.predict(UPLOAD_QUESTION, [], api_name="/chat")  # same server, no restart
         assert UPLOAD_EXPECTED in after["answer"]
         assert any(c["source"] == UPLOAD_NAME for c in after["citations"])
     broken = tmp_path / "up" / "trasig.pdf"
     broken.write_bytes(b"%PDF-1.4 not a real pdf")
-    message = handlers.upload(str(broken), progress=no_progress)
-    assert "va-error" in message and "trasig.pdf kunde inte läsas" in message and "Traceback" not in message
+    message = handlers.upload(str(broken), request=editor, progress=no_progress)
+    assert "va-error" in message and "trasig.pdf lades inte till" in message and "kunde inte läsas" in message \
+        and "Traceback" not in message
     assert not (assistant.settings.corpus_dir / "trasig.pdf").exists()
     view = document_html(assistant, UPLOAD_NAME)
     assert UPLOAD_NAME in view and html.escape(UPLOAD_LITERAL) in view and "<script>" not in view
