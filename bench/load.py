@@ -1,11 +1,14 @@
-"""Load test: concurrent gradio_client users against the web app on loopback.
+"""Load test: concurrent users against the web app on loopback.
 
 Starts ``python app.py`` on a free 127.0.0.1 port over a private copy of the corpus and index, then
-runs N users (default 16), each with its own ``gradio_client.Client``, asking the eval questions in a
-loop through the named ``/chat`` endpoint for a fixed time (default 60 s). Reports requests, errors
-(must be 0), throughput and latency p50/p95, and writes ``bench/results/load.json``.
+runs N users (default 16), asking the eval questions in a loop for a fixed time (default 60 s), each
+either with its own ``gradio_client.Client`` through the queue (``--client gradio``, the default) or
+with plain HTTP POSTs to ``/gradio_api/run/chat`` on a kept-alive connection (``--client rest``).
+Reports requests, errors (must be 0), throughput and latency p50/p95, and writes
+``bench/results/load.json`` (gradio) or ``bench/results/load-rest.json``. The users run on the same
+cores as the server: gradio_client's own work (SSE, threads) is part of what is measured.
 
-    .venv/bin/python bench/load.py [--users 16] [--seconds 60]
+    .venv/bin/python bench/load.py [--users 32] [--seconds 60] [--client gradio|rest]
 
 Traffic goes only to 127.0.0.1; the request loop is bounded in time and stops by itself.
 """
@@ -74,10 +77,45 @@ def user_loop(port: int, questions: list[str], offset: int, deadline: float, out
                 out["errors"].append(error)
 
 
+def rest_user_loop(port: int, questions: list[str], offset: int, deadline: float, out: dict,
+                   lock: threading.Lock) -> None:
+    """One user over plain HTTP: POST /gradio_api/run/chat on a kept-alive connection (what a script does)."""
+    import http.client
+    import json
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    i = offset
+    while time.perf_counter() < deadline:
+        question = questions[i % len(questions)]
+        i += 1
+        started = time.perf_counter()
+        try:
+            body = json.dumps({"data": [question, [], [], []]})
+            connection.request("POST", "/gradio_api/run/chat", body=body, headers={"Content-Type": "application/json"})
+            response = connection.getresponse()
+            payload = json.loads(response.read())
+            result = (payload.get("data") or [None])[0]
+            ok = response.status == 200 and isinstance(result, dict) and result.get("answer") and not result.get("error")
+            error = None if ok else f"HTTP {response.status}: {str(payload)[:200]}"
+        except Exception as exc:  # noqa: BLE001 - a failed request is an error to report
+            error = f"{type(exc).__name__}: {exc}"[:300]
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        elapsed = (time.perf_counter() - started) * 1000
+        with lock:
+            out["latencies_ms"].append(elapsed)
+            if error:
+                out["errors"].append(error)
+    connection.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--client", choices=("gradio", "rest"), default="gradio",
+                        help="gradio: gradio_client through the queue (as the Python client does); "
+                             "rest: plain HTTP POST /gradio_api/run/chat (as curl or a script does)")
     args = parser.parse_args(argv)
 
     info = common.machine_info()
@@ -90,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     lock = threading.Lock()
     try:
         deadline = time.perf_counter() + args.seconds
-        threads = [threading.Thread(target=user_loop, args=(port, questions, n * 7, deadline, out, lock))
+        loop = rest_user_loop if args.client == "rest" else user_loop
+        threads = [threading.Thread(target=loop, args=(port, questions, n * 7, deadline, out, lock))
                    for n in range(args.users)]
         started = time.perf_counter()
         for thread in threads:
@@ -109,16 +148,17 @@ def main(argv: list[str] | None = None) -> int:
     latencies = out["latencies_ms"]
     summary = common.summarize(latencies)
     data = {
-        "users": args.users, "seconds": args.seconds, "wall_s": round(wall, 1), "requests": len(latencies),
+        "users": args.users, "seconds": args.seconds, "client": args.client, "wall_s": round(wall, 1), "requests": len(latencies),
         "errors": len(out["errors"]), "error_samples": out["errors"][:5],
         "throughput_rps": round(len(latencies) / wall, 2) if wall else None, "latency_ms": summary,
-        "note": "each user is a gradio_client.Client calling /chat with one eval question at a time (no think time); "
-                "the app queue runs max_concurrent_requests at once, so latency includes queueing",
+        "note": ("each user is a gradio_client.Client calling /chat through the queue" if args.client == "gradio"
+                 else "each user POSTs /gradio_api/run/chat on a kept-alive HTTP connection")
+                + ", one eval question at a time (no think time); the load generator runs on the same 2 cores",
     }
     print(common.table(["users", "seconds", "requests", "errors", "req/s", "p50 ms", "p95 ms"],
                        [[args.users, args.seconds, len(latencies), len(out["errors"]), data["throughput_rps"],
                          summary.get("p50"), summary.get("p95")]], title="Load test (gradio_client on loopback)"))
-    common.write_result("load", data, info)
+    common.write_result("load" if args.client == "gradio" else f"load-{args.client}", data, info)
     return 0 if not out["errors"] else 1
 
 

@@ -319,8 +319,12 @@ class FollowupTab:
                 gr.update(value=str(docx), visible=True), gr.update(value=str(markdown), visible=True))
 
 
-def build_followup_section(demo: gr.Blocks, assistant: Assistant) -> FollowupTab:
-    """The follow-up section, laid out where it is called (inside the Uppföljning tab) with its events."""
+def build_followup_section(demo: gr.Blocks, assistant: Assistant, tab_element: gr.Tab | None = None) -> FollowupTab:
+    """The follow-up section, laid out where it is called (inside the Uppföljning tab) with its events.
+
+    With ``tab_element`` (the tab it sits in) the council and focus-area choices are read again each
+    time the tab is opened, so a plan uploaded since the page loaded is offered.
+    """
     tab = FollowupTab(assistant)
     gr.HTML("<h3 style='margin:.2em 0'>Status per aktivitet</h3>"
             "<div class='va-meta'>Senaste status för varje aktivitet i planerna. Välj en aktivitet för att "
@@ -385,6 +389,8 @@ def build_followup_section(demo: gr.Blocks, assistant: Assistant) -> FollowupTab
                       show_progress="minimal", show_progress_on=[report_message], **options)
     demo.load(tab.filter_choices, [councils, focus], [councils, focus], **options).then(
         tab.initial, filters + [activity], shown, **options)
+    if tab_element is not None:
+        tab_element.select(tab.filter_choices, [councils, focus], [councils, focus], **options)
     return tab
 
 

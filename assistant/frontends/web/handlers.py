@@ -132,30 +132,24 @@ class Handlers:
         return [], empty_conversation(), ""
 
     def chat_api(self, question: str, history: list | str | None = None, councils: list | str | None = None,
-                 sources: list | str | None = None) -> Iterator[dict]:
-        """Answer a question with citations; streams growing partial answers, the last one has done=True.
+                 sources: list | str | None = None) -> dict:
+        """Answer a question with citations, complete in one response (``done`` is always True).
 
         history: earlier turns as role/content dicts (or a JSON string of them); councils/sources: filters.
         A request for a follow-up draft ("Sammanfatta uppföljningen för Södra") is answered with the
-        draft as Markdown and summary=True (citations are then listed in the Markdown itself).
+        draft as Markdown and summary=True (citations are then listed in the Markdown itself). Only the
+        browser's chat streams (paced for the eye); API callers never wait on that pacing, and the REST
+        route ``/gradio_api/run/chat`` returns the whole answer.
         """
         try:
             reply = self.assistant.respond(question or "", plain_history(history), councils=_as_list(councils),
                                            sources=_as_list(sources))
         except Exception as exc:
             log.exception("api ask failed")
-            yield error_payload(user_error(exc))
-            return
+            return error_payload(user_error(exc))
         if reply.kind == "summary":
-            yield summary_payload(reply.markdown, (question or "").strip())
-            return
-        answer = reply.answer
-        unreviewed = unreviewed_sources(self.assistant)  # citations of unreviewed uploads say so
-        if not answer.invalid:
-            for prefix in stream_prefixes(answer.answer)[:-1]:
-                yield answer_payload(answer, partial=prefix, unreviewed=unreviewed)
-                time.sleep(STREAM_DELAY_S)
-        yield answer_payload(answer, unreviewed=unreviewed)
+            return summary_payload(reply.markdown, (question or "").strip())
+        return answer_payload(reply.answer, unreviewed=unreviewed_sources(self.assistant))
 
     # -- documents ----------------------------------------------------------
     def filter_choices(self) -> tuple[list[str], list[tuple[str, str]]]:

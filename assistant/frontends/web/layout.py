@@ -63,6 +63,11 @@ DELETE_CACHE = (3600, 3600)
 QUEUE_PER_WORKER = 10
 
 
+#: Fixed widths (not shares of the screen): on a phone the table scrolls sideways instead of
+#: wrapping one letter per line.
+DOC_COLUMN_WIDTHS = ["190px", "360px", "170px", "130px", "90px", "90px", "110px"]
+
+
 def build_app(assistant: Assistant | None = None, settings: Settings | None = None) -> gr.Blocks:
     """The Blocks app over ``assistant`` (created from ``settings`` when not given)."""
     if assistant is None:
@@ -82,7 +87,7 @@ def build_app(assistant: Assistant | None = None, settings: Settings | None = No
         gr.HTML(f"<h2 style='margin:.2em 0'>{esc(APP_TITLE)}</h2>"
                 "<div class='va-meta'>Svar på frågor om vårdkompetensrådens planer – varje påstående har en "
                 "källhänvisning [n] med ordagrant citat. Finns svaret inte i dokumenten säger assistenten det.</div>")
-        with gr.Tabs():
+        with gr.Tabs(overflow_behavior="wrap"):  # on a phone every tab stays in the bar (no "…" menu)
             with gr.Tab("Chatt", id="chatt"):
                 with gr.Row():
                     with gr.Column(scale=4):
@@ -118,7 +123,7 @@ def build_app(assistant: Assistant | None = None, settings: Settings | None = No
             with gr.Tab("Dokument", id="dokument"):
                 doc_notice = gr.HTML(start_notice)
                 doc_table = gr.Dataframe(value=rows, headers=DOC_HEADERS, interactive=False, wrap=True,
-                                         column_widths=["16%", "34%", "15%", "10%", "8%", "8%", "9%"],
+                                         column_widths=DOC_COLUMN_WIDTHS,
                                          label="Dokument i indexet", elem_id="va-doc-table")
                 with gr.Row():
                     with gr.Column(scale=3):
@@ -169,8 +174,8 @@ def build_app(assistant: Assistant | None = None, settings: Settings | None = No
                                 remove_button = gr.Button("Ta bort dokumentet", variant="stop", elem_id="va-remove")
                             manage_message = gr.HTML("", elem_id="va-manage-message", min_height=40)
 
-            with gr.Tab("Uppföljning", id="uppfoljning"):
-                build_followup_section(demo, assistant)  # statuses, history, overdue, annual report
+            with gr.Tab("Uppföljning", id="uppfoljning") as followup_tab:
+                build_followup_section(demo, assistant, followup_tab)  # statuses, history, overdue, annual report
                 gr.HTML("<h3 style='margin:.2em 0'>Utkast till uppföljning av aktivitetsplanerna</h3>"
                         "<div class='va-meta'>Aktiviteterna hämtas ordagrant ur planerna med ansvarig, tidplan, "
                         "uppföljningsmått och källa; kolumnerna Status och Kommentar fyller du i själv.</div>")

@@ -282,3 +282,27 @@ def test_chat_follow_up_draft(page):
     assert "Utkastet ingår inte i samtalet" in draft.inner_text()
     draft.locator("h3").first.evaluate("el => el.scrollIntoView({block: 'start'})")
     page.screenshot(path=str(ARTIFACTS / "chat-uppfoljning.png"))
+
+
+def test_phone_layout_shows_every_tab_and_scrolls_wide_tables(browser, app_url):
+    # 390 × 844 (a phone): the four tabs stay in the bar (no "…" menu) and the document table keeps its
+    # column widths and scrolls sideways instead of wrapping one letter per line
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="sv-SE")
+    try:
+        assert context.request.post(f"{app_url}login", form={"username": EDITOR_NAME, "password": EDITOR_PASSWORD}).ok
+        page = context.new_page()
+        page.goto(app_url)
+        page.wait_for_selector("#va-question textarea", timeout=60_000)
+        for name in ("Chatt", "Dokument", "Uppföljning", "Status"):
+            assert page.get_by_role("tab", name=name).is_visible(), f"tab {name} hidden on a phone"
+        page.get_by_role("tab", name="Dokument").click()
+        first_cell = page.locator("#va-doc-table th:visible").first
+        first_cell.wait_for()
+        assert first_cell.bounding_box()["width"] >= 150
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390 + 1  # the page itself does not
+        page.screenshot(path=str(ARTIFACTS / "phone-dokument.png"))
+        page.get_by_role("tab", name="Uppföljning").click()
+        page.wait_for_selector("#va-fu-table")
+        page.screenshot(path=str(ARTIFACTS / "phone-uppfoljning.png"))
+    finally:
+        context.close()

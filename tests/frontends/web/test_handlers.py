@@ -60,8 +60,8 @@ def test_chat_without_index_says_so_in_swedish(settings_factory):
     display, conversation, textbox = steps[-1]
     assert "Inget index hittades" in display[-1]["content"] and "va-error" in display[-1]["content"]
     assert textbox == "" and conversation["history"] == []
-    api = list(Handlers(assistant).chat_api("Vem ansvarar för VFU?"))
-    assert api[-1]["error"] and "Inget index hittades" in api[-1]["answer"]
+    api = Handlers(assistant).chat_api("Vem ansvarar för VFU?")
+    assert api["error"] and "Inget index hittades" in api["answer"] and api["done"] is True
 
 
 def test_upload_rejects_bad_type_and_existing_name(settings_factory, tmp_path):
@@ -115,10 +115,9 @@ def test_chat_shows_a_draft_escaped_and_keeps_it_out_of_the_history():
     assert "va-summary" in content and "<td>Q1 2027</td>" in content
     assert "<script" not in content and "&lt;script&gt;" in content
     assert conversation["history"] == history and textbox == ""
-    payloads = list(handlers.chat_api("Sammanfatta uppföljningen för Test"))
-    assert len(payloads) == 1
-    assert payloads[0]["answer"] == markdown and payloads[0]["summary"] is True and payloads[0]["done"] is True
-    assert payloads[0]["citations"] == [] and payloads[0]["abstained"] is False and payloads[0]["error"] is None
+    payload = handlers.chat_api("Sammanfatta uppföljningen för Test")
+    assert payload["answer"] == markdown and payload["summary"] is True and payload["done"] is True
+    assert payload["citations"] == [] and payload["abstained"] is False and payload["error"] is None
 
 
 # ------------------------------------------------------------------ slow: handlers on the real index

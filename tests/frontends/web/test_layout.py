@@ -103,16 +103,18 @@ def test_api_answers_with_citations(client):
 
 
 @pytest.mark.slow
-def test_api_streams_partial_answers(client):
+def test_api_callers_get_the_whole_answer_at_once(client, app_url):
+    # no paced partial pieces for API callers: one complete output, through the queue and over REST
     job = client.submit(QUESTION, "[]", api_name="/chat")
     final = job.result(timeout=300)
-    outputs = job.outputs()
-    answers = [o["answer"] for o in outputs]
-    assert len(outputs) >= 3, f"expected several streamed parts, got {len(outputs)}"
-    assert all(final["answer"].startswith(a) for a in answers)
-    assert all(len(a) < len(b) for a, b in zip(answers, answers[1:]))
-    assert [o["done"] for o in outputs] == [False] * (len(outputs) - 1) + [True]
-    assert outputs[-1] == final and final["citations"]
+    assert job.outputs() == [final] and final["done"] is True and final["citations"]
+    body = json.dumps({"data": [QUESTION, "[]", [], []]}).encode()
+    request = urllib.request.Request(f"{app_url}gradio_api/run/chat", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=300) as response:
+        rest = json.loads(response.read())["data"][0]
+    assert rest["answer"] == final["answer"] and rest["done"] is True
+    assert [c["n"] for c in rest["citations"]] == [c["n"] for c in final["citations"]]
 
 
 @pytest.mark.slow
