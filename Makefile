@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 MODEL_DIR := models/multilingual-e5-small
 
 
-.PHONY: install model index run test eval bench clean browser postgres strace
+.PHONY: install model index run test eval eval-layouts bench clean browser postgres strace
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ test: model browser postgres strace
 
 eval: index
 	$(VENV)/bin/assistant eval
+
+# questions on six documents in layouts the seeds lack (eval/layouts/), over a copy of corpus/ plus them
+eval-layouts: model
+	$(PY) eval/tools/layouts_eval.py
 
 bench: index
 	bash bench/run_all.sh

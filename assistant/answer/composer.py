@@ -11,7 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.answer.citations import Citation, CitationBuilder, cite_unit, quote_between, quote_covering
+from assistant.answer.citations import (
+    Citation,
+    CitationBuilder,
+    cite_unit,
+    introduced_units,
+    quote_between,
+    quote_covering,
+)
 from assistant.answer.evidence import (
     Terms,
     adds_expected_information,
@@ -20,6 +27,7 @@ from assistant.answer.evidence import (
     coverage,
     index_idf,
     intent_terms,
+    names_a_contact,
     record_text,
     sentences,
     states_count,
@@ -80,6 +88,7 @@ class Composer:
         self.used_records: list[ActivityRecord] = []  # the records the last answer was made from
         # why the last compose() abstained: "weak_evidence", "unknown_terms", "missing_field", "no_match"
         self.reason = ""
+        self.contact_question = False  # set per compose(): sentences answering it must name a contact
         # cosine of each evidence unit with the question, by (chunk id, quote); set by the engine per question
         self.unit_dense: dict[tuple[str, str], float] = {}
 
@@ -169,7 +178,10 @@ class Composer:
             if hit.chunk.chunk_id in self.exclude_chunks:
                 continue
             for sentence in sentences(hit.chunk):
-                if not adds_expected_information(query, sentence.quote):
+                # an intro ("För mer information, kontakta:") gives what its items give
+                items = introduced_units(hit.chunk, sentence, self.settings.intro_items_max)
+                stated = " ".join([sentence.quote, *(item.quote for item in items)])
+                if not adds_expected_information(query, stated) or (self.contact_question and not names_a_contact(stated)):
                     continue
                 share = self.settings.sentence_context_share
                 score = (1 - share) * coverage(terms, sentence.shown, self.idf) \
@@ -252,6 +264,7 @@ class Composer:
         cite = CitationBuilder(self.index, self.settings.max_citations)
         refusal = (REFUSAL[language], [], True)
         self.used_records, self.reason = [], ""
+        self.contact_question = intent == "contact"  # a contact is only named where the text gives one
         if not hits or unknown_share(terms, self.idf, language) > self.settings.max_unknown_share:
             self.reason = "unknown_terms"
             return refusal
@@ -266,7 +279,8 @@ class Composer:
         if records and len(groups) == 1 and terms:
             # Prose can answer better than a loosely matching table row ("Regionerna, lärosätena och
             # kommunerna bör gemensamt ansvara …"): compare the best sentence with the best record.
-            best_sentence = self.best_sentences(query, terms + intent_terms(query, self.idf), hits, None, 1)
+            # (the question's own intent words only: a record is scored without them)
+            best_sentence = self.best_sentences(query, terms + intent_terms(query, self.idf, shorter=False), hits, None, 1)
             if best_sentence and best_sentence[0][0] >= records[0][0] + self.settings.prose_margin:
                 records = []
         if records:

@@ -154,7 +154,8 @@ def topic_terms(query: str, index: LoadedIndex, councils: list[str], language: s
             if head:  # "språkfrågorna" → "språk", and the corpus's own språk- compounds (språkkrav …)
                 alternatives = {head, *_compounds_of(head, idf)}
         parts = compound_parts(word)
-        if parts and stem(parts[0]) in idf:  # "specialistsjuksköterskeutbildningen": also its specific part
+        if parts and len(stem(parts[0])) >= 4 and parts[0] not in SWEDISH_STOPWORDS and stem(parts[0]) in idf:
+            # "specialistsjuksköterskeutbildningen": also its specific part (not "under" of "undersköterska")
             alternatives.add(stem(parts[0]))
         if word in long_forms:  # the long form's most specific word stands for the abbreviation
             known = [t for t in tokenize(long_forms[word]) if idf.get(t, 0) > 0]
@@ -192,12 +193,20 @@ def _known_modifier(word: str, idf: dict[str, float]) -> str:
     return ""
 
 
-def intent_terms(query: str, idf: dict[str, float]) -> Terms:
-    """The question's own wording about the kind of answer ("ansvarar", "följs"), for sentence matching."""
+def intent_terms(query: str, idf: dict[str, float], shorter: bool = True) -> Terms:
+    """The question's own wording about the kind of answer ("ansvarar", "följs"), for sentence matching.
+
+    ``shorter``: a word the documents do not use stands for the shorter intent word it starts with
+    ("kontaktperson" → "kontakt", which also matches "kontakta" and "Kontakt:").
+    """
     terms: Terms = []
     for token in tokenize(query):
-        group = frozenset({token})
-        if token in INTENT_VERBS and token in idf and group not in terms:
+        if token not in INTENT_VERBS:
+            continue
+        known = {token} if token in idf else {t for t in INTENT_VERBS if shorter and len(t) >= 5
+                                              and token.startswith(t) and t in idf}
+        group = frozenset(known)
+        if group and group not in terms:
             terms.append(group)
     return terms
 
@@ -334,6 +343,15 @@ def _counted_noun(question: str) -> str:
         return ""
     word = match.group(1)
     return "" if word in SWEDISH_STOPWORDS or stem(word) in QUESTION_WORDS or stem(word) in GENERIC_WORDS else word
+
+
+_CONTACT_STEM = frozenset({stem("kontakt")})
+
+
+def names_a_contact(text: str) -> bool:
+    """Whether a text gives a contact: says "kontakt…" ("Kontakt:", "kontakta"), or has an e-mail or phone number."""
+    return present(_CONTACT_STEM, token_set(text)) or bool(_ANSWER_PATTERNS["email"].search(text)
+                                                         or _ANSWER_PATTERNS["phone"].search(text))
 
 
 def states_count(question: str, sentence: str) -> bool:

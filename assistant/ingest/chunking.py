@@ -93,9 +93,13 @@ def _header_cell(cell: str) -> bool:
     return len(cell) <= MAX_LABEL_HEADER_CELL_CHARS and len(cell.split()) <= 8 and is_column_label(cell)
 
 
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
 def _is_tab_header(cells: list[str]) -> bool:
+    """Short label cells; a year only in a known column label ("Aktivitet 2025"), never in a data cell."""
     return len(cells) >= 3 and all(_header_cell(cell) for cell in cells) and not any(
-        re.search(r"\d{4}", cell) for cell in cells
+        re.search(r"\d{4}", cell) and not is_column_label(_YEAR.sub("", cell).strip(" -–:")) for cell in cells
     )
 
 
@@ -125,7 +129,8 @@ def find_tab_tables(lines: list[str]) -> list[Table]:
         j = i
         while j < len(lines) and "\t" in lines[j]:
             j += 1
-        if _is_tab_header(cells) and j > i + 1:
+        inside = i > 0 and "\t" in lines[i - 1]  # a row below other rows of the same block
+        if _is_tab_header(cells) and j > i + 1 and (not inside or any(is_column_label(cell) for cell in cells)):
             header, first = cells, i + 1
         elif tables and _continues_table(lines, tables[-1], i, cells):
             header, first = tables[-1][2], i

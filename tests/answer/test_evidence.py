@@ -58,3 +58,13 @@ def test_a_sentence_states_the_count_a_question_asks_for():
     assert states_count(question, "Planen innehåller 25 insatser som kommer att vara en utgångspunkt.")
     assert not states_count(question, "Planen gäller 2026 och har insatser inom fem områden.")  # five areas, not five insatser
     assert not states_count("Hur många av dem pågår hela året?", "Tre av dem pågår hela året.")  # counts nothing named
+
+
+def test_a_text_names_a_contact_by_the_word_an_address_or_a_number():
+    from assistant.answer.evidence import names_a_contact
+
+    assert names_a_contact("För mer information, kontakta: Erik Holm, processledare")
+    assert names_a_contact("Kontakt: Ingela och Anna")
+    assert names_a_contact("Erik Holm, erik.holm@example.se")
+    assert names_a_contact("Ring 070-123 45 67")
+    assert not names_a_contact("Rådet startar hösten 2026 en satsning i Norrbotten och Västerbotten.")

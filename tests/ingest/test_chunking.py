@@ -396,7 +396,12 @@ def test_sodra_rows_pasted_into_new_document(tmp_path, corpus_docs):
 
 def test_tab_header_needs_three_short_labels_without_years():
     assert find_tab_tables(["Aktivitet\tAnsvarig", "Göra X\tRådet"]) == []  # two columns only
-    assert find_tab_tables(["Aktivitet\tAnsvarig\tTidplan 2026", "Göra X\tRådet\tQ1"]) == []  # a year
+    assert find_tab_tables(["Göra X\tRådet\tQ1 2026", "Göra Y\tRådet\tQ2"]) == []  # a year in a data cell
+    # a year in a known column label is a header ("Aktivitet 2025" in an annual report)
+    [(_, _, header, rows)] = find_tab_tables(["Aktivitet 2025\tAnsvarig\tResultat", "Göra X\tRådet\tKlart"])
+    assert header == ["Aktivitet 2025", "Ansvarig", "Resultat"] and rows == [(1, ["Göra X", "Rådet", "Klart"])]
+    # a row of the same block is no header unless it names a column: no data row heads the rows below it
+    assert find_tab_tables(["Göra X\tRådet\tQ1 2026", "Göra Y\tRådet\tKlart", "Göra Z\tKansliet\tSenare"]) == []
     assert find_tab_tables(["Aktivitet\tAnsvarig\tTidplan"]) == []  # no rows
     [(start, end, header, rows)] = find_tab_tables(
         ["text", "Aktivitet\tAnsvarig\tTidplan", "Göra X\tRådet\tQ1 2027", "Aktivitet\tAnsvarig\tTidplan", "slut"]
