@@ -24,6 +24,16 @@ MESSAGES = {
                       "en": "{refusal} (No {what} is given for “{activity}”.)"},
 }
 
+# Wrong input to the API (assistant.frontends.web.handlers), answered with the error payload before any work.
+API_INPUT_ERRORS = {
+    "question_type": "Frågan måste vara text (question: en sträng).",
+    "history_type": "Historiken måste vara en lista med {{role, content}} eller JSON-text av en sådan lista (history).",
+    "history_count": "Historiken har {n} meddelanden; högst {max} tas emot (history).",
+    "history_chars": "Ett meddelande i historiken är för långt ({n} tecken, högst {max}) (history).",
+    "filter_type": "Filtret {name} måste vara en lista med namn (eller JSON-text av en sådan lista).",
+    "filter_count": "Filtret {name} har {n} värden; högst {max} tas emot.",
+}
+
 # Notes added to an answer by the optional LLM backend.
 LLM_NOTES = {
     "unavailable": {"sv": "LLM otillgänglig – svaret kommer från den inbyggda svarsmotorn.",

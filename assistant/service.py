@@ -148,7 +148,7 @@ class Assistant:
         all route through here).
         """
         text = text if isinstance(text, str) else ""
-        if text.strip():
+        if text.strip() and len(text) <= self.settings.max_question_chars:  # too long: ask() says so at once
             try:
                 draft = self.summary_reply(text.strip())
             except Exception:  # a broken draft must not hide the question path

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     max_unknown_share: float = 0.34
     max_citations: int = 6
     history_turns: int = 4
+    max_history_messages: int = 100  # an API call with a longer history is refused (error payload), before any work
+    max_history_message_chars: int = 20_000  # ... or with a history message longer than this (answers can be long)
+    max_filter_values: int = 100  # ... or with more council/document filter values than this
     # The composer (record fields, lists, sentences)
     record_min_coverage: float = 0.55  # share of the question's topic a record must cover to answer from it
     record_margin: float = 0.12  # records within this of the best one answer too

@@ -38,7 +38,7 @@ from assistant.answer.understand import Understanding, understand
 from assistant.lang.councils import detect_councils, short_name, unindexed_regions
 from assistant.lang.patterns import SECOND_QUESTION, compile_ci
 from assistant.lang.spelling import SpellingSettings
-from assistant.lang.tokens import stem, words
+from assistant.lang.tokens import detect_language, stem, words
 from assistant.messages import MESSAGES, REFUSAL
 from assistant.retrieve.hybrid import Hit, retrieve
 from assistant.retrieve.sentences import units_of_hits
@@ -106,7 +106,13 @@ def answer_question(index: LoadedIndex, embedder, settings: Settings, question: 
     """Answer one question (with optional conversation history and council/document filters)."""
     started = time.perf_counter()
     spelling = _spelling(settings)
-    u = understand(question if isinstance(question, str) else "", index, spelling)
+    question = question if isinstance(question, str) else ""
+    if len(question) > settings.max_question_chars:  # refused before any work on it (4 MB pasted text)
+        head = question[:settings.max_question_chars]
+        language = detect_language(head)
+        text = MESSAGES["too_long"][language].format(n=len(question), max=settings.max_question_chars)
+        return Answer(question[:200], text, abstained=False, language=language, invalid=True)
+    u = understand(question, index, spelling)
     invalid = _invalid(u, settings)
     if invalid is not None:
         return invalid
@@ -114,7 +120,9 @@ def answer_question(index: LoadedIndex, embedder, settings: Settings, question: 
 
     composer = Composer(index, settings)
     known = composer.known_councils
-    previous_raw = [clean_question(q) for q in history_questions(history)][-settings.history_turns:]
+    # the last turns only, and none longer than a question may be (a 1 MB history turn is no context)
+    previous_raw = [clean_question(q) for q in history_questions(history)[-settings.history_turns:]
+                    if len(q) <= settings.max_question_chars]
     previous = [understand(q, index, spelling).query for q in previous_raw]
     query, intent = resolve_followup(u.query, previous, known)
     follow_up = bool(previous) and is_followup(u.query)

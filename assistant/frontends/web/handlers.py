@@ -36,11 +36,38 @@ from assistant.frontends.web.views import (
     user_error,
 )
 from assistant.ingest.catalog import DocumentRejected, UnknownDocumentError, suggest_metadata
+from assistant.messages import API_INPUT_ERRORS
 from assistant.service import Assistant
 
 log = logging.getLogger(__name__)
 
 STREAM_DELAY_S = 0.03     # pause between updates (the composer is fast; streaming is for the eye)
+
+
+class ApiInputError(ValueError):
+    """Input to the API of the wrong type or size; its text (Swedish) is the error payload's message."""
+
+
+def check_api_input(question: Any, history: Any, councils: Any, sources: Any, settings) -> None:
+    """Refuse wrong types and oversized history or filters before any work (raises :class:`ApiInputError`)."""
+    if question is not None and not isinstance(question, str):
+        raise ApiInputError(API_INPUT_ERRORS["question_type"])
+    if history not in (None, "") and not isinstance(history, (str, list, tuple, dict)):
+        raise ApiInputError(API_INPUT_ERRORS["history_type"])
+    messages = plain_history(history)
+    if len(messages) > settings.max_history_messages:
+        raise ApiInputError(API_INPUT_ERRORS["history_count"].format(n=len(messages), max=settings.max_history_messages))
+    longest = max((len(m["content"]) for m in messages), default=0)
+    if longest > settings.max_history_message_chars:
+        raise ApiInputError(API_INPUT_ERRORS["history_chars"].format(n=longest, max=settings.max_history_message_chars))
+    for name, value in (("councils", councils), ("sources", sources)):
+        if value in (None, "") or isinstance(value, str):
+            continue
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, (str, type(None))) for v in value):
+            raise ApiInputError(API_INPUT_ERRORS["filter_type"].format(name=name))
+        if len(value) > settings.max_filter_values:
+            raise ApiInputError(API_INPUT_ERRORS["filter_count"].format(name=name, n=len(value),
+                                                                       max=settings.max_filter_values))
 
 
 def _as_list(value: Any) -> list[str] | None:
@@ -141,6 +168,10 @@ class Handlers:
         browser's chat streams (paced for the eye); API callers never wait on that pacing, and the REST
         route ``/gradio_api/run/chat`` returns the whole answer.
         """
+        try:
+            check_api_input(question, history, councils, sources, self.assistant.settings)
+        except ApiInputError as exc:
+            return error_payload(str(exc))
         try:
             reply = self.assistant.respond(question or "", plain_history(history), councils=_as_list(councils),
                                            sources=_as_list(sources))

@@ -14,7 +14,8 @@ from app_helpers import EVIL, QUESTION, SODRA_SOURCE, add_editor, hand_made_summ
 
 from assistant.followup import SummaryError
 from assistant.frontends.web import Handlers
-from assistant.messages import REFUSAL_PHRASE
+from assistant.frontends.web.handlers import ApiInputError, check_api_input
+from assistant.messages import API_INPUT_ERRORS, REFUSAL_PHRASE
 from assistant.service import Assistant
 from assistant.settings import Settings
 
@@ -193,3 +194,35 @@ def test_chat_draft_is_shown_but_not_remembered(built_assistant):
     display, conversation, _ = steps[-1]
     assert len(display) == 4 and [m["role"] for m in conversation["history"]] == ["user", "assistant"]
     assert "Rådet" in display[-1]["content"] and "<details" in display[-1]["content"]
+
+
+def test_api_input_of_the_wrong_type_or_size_is_refused_before_any_work():
+    settings = Settings(max_history_messages=3, max_history_message_chars=50, max_filter_values=2)
+    check_api_input("Vem ansvarar för VFU?", [{"role": "user", "content": "Hej"}], ["Södra"], None, settings)  # fine
+    check_api_input("", '[{"role": "user", "content": "Hej"}]', "Södra", "", settings)  # JSON text and one name
+    refused = {
+        "question_type": (12345, None, None, None),
+        "history_type": ("Vem?", 42, None, None),
+        "history_count": ("Vem?", [{"role": "user", "content": "a"}] * 4, None, None),
+        "history_chars": ("Vem?", [{"role": "user", "content": "a" * 51}], None, None),
+        "filter_type": ("Vem?", None, {"a": 1}, None),
+        "filter_count": ("Vem?", None, None, ["a.txt", "b.txt", "c.txt"]),
+    }
+    for key, args in refused.items():
+        with pytest.raises(ApiInputError) as caught:
+            check_api_input(*args, settings)
+        assert str(caught.value).startswith(API_INPUT_ERRORS[key].split("{")[0]), key
+
+
+def test_chat_api_answers_misuse_with_the_error_payload(settings_factory):
+    handlers = Handlers(Assistant(settings_factory("ui-misuse")))
+    for args in ((12345,), ("Vem?", None, {"a": 1}), ("Vem?", [{"role": "user", "content": "y" * 1_000_000}])):
+        payload = handlers.chat_api(*args)
+        assert payload["error"] and payload["done"] is True and "Traceback" not in payload["answer"]
+
+
+@pytest.mark.slow
+def test_a_huge_draft_request_is_refused_as_too_long(built_assistant):
+    # a 4 MB "Sammanfatta uppföljningen …" is refused as too long at once, not parsed as a draft request
+    payload = Handlers(built_assistant).chat_api("Sammanfatta uppföljningen för Södra " + "x" * 4_000_000)
+    assert payload["invalid"] is True and "för lång" in payload["answer"] and payload["summary"] is False
