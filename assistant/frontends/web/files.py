@@ -38,15 +38,20 @@ def summary_file_stem(summary) -> str:
 CSV_DELIMITER = ";"
 
 
+#: The CSV separators offered in the UI: ';' for Swedish Excel (the default), ',' for other programs.
+CSV_DELIMITERS = (";", ",")
+
+
 def write_summary_files(summary, folder: Path, overview: bool = False,
-                        author: str = "Vårdkompetens-assistenten") -> dict[str, Path]:
-    """The draft as DOCX (A4 landscape), CSV (';', UTF-8 with BOM, so Swedish Excel reads columns and å, ä,
-    ö) and Markdown in ``folder``."""
+                        author: str = "Vårdkompetens-assistenten", delimiter: str = CSV_DELIMITER) -> dict[str, Path]:
+    """The draft as DOCX (A4 landscape), CSV (``delimiter``, ';' by default, UTF-8 with BOM, so Swedish Excel
+    reads columns and å, ä, ö) and Markdown in ``folder``."""
+    delimiter = delimiter if delimiter in CSV_DELIMITERS else CSV_DELIMITER
     folder.mkdir(parents=True, exist_ok=True)
     stem = summary_file_stem(summary)
     docx = write_docx(summary, folder / f"{stem}.docx", overview=bool(overview), author=author)
     csv_path = folder / f"{stem}.csv"
-    csv_path.write_text(render_csv(summary, CSV_DELIMITER), encoding="utf-8-sig", newline="")
+    csv_path.write_text(render_csv(summary, delimiter), encoding="utf-8-sig", newline="")
     md_path = folder / f"{stem}.md"
     md_path.write_text(render_markdown(summary, overview=bool(overview)), encoding="utf-8")
     return {"docx": docx, "csv": csv_path, "md": md_path}

@@ -363,7 +363,7 @@ class Handlers:
         return gr.update(choices=choices, value=[c for c in (selected or []) if c in choices])
 
     def make_summary(self, councils=None, period: str | None = None, keyword: str | None = None,
-                     date_field: str | None = "any", overview: bool = False):
+                     date_field: str | None = "any", overview: bool = False, delimiter: str | None = ";"):
         """The Uppföljning tab: (preview HTML, DOCX, CSV and Markdown download buttons).
 
         ``keyword`` may hold several words or phrases separated by commas (an activity matching any
@@ -384,7 +384,7 @@ class Handlers:
         try:
             preview = summary_preview_html(summary, overview=bool(overview))
             files = write_summary_files(summary, self._summary_folders.new(), overview=bool(overview),
-                                        author=self.assistant.settings.document_author)
+                                        author=self.assistant.settings.document_author, delimiter=delimiter or ";")
         except Exception as exc:
             log.exception("writing the summary failed")
             return box("error", f"Utkastet kunde inte sparas: {user_error(exc)}"), hidden, hidden, hidden

@@ -194,6 +194,8 @@ def build_app(assistant: Assistant | None = None, settings: Settings | None = No
                         sum_overview = gr.Checkbox(value=False, label="Översikt över råden",
                                                    info="En tabell som ställer rådens aktiviteter sida vid sida",
                                                    elem_id="va-sum-overview")
+                        sum_delimiter = gr.Radio(choices=[("; (svenskt Excel)", ";"), (", (andra program)", ",")],
+                                                 value=";", label="Avgränsare i CSV", elem_id="va-sum-delimiter")
                         sum_create = gr.Button("Skapa utkast", variant="primary", elem_id="va-sum-create")
                         sum_docx = gr.DownloadButton("Ladda ned Word (DOCX)", visible=False, size="md",
                                                      elem_id="va-sum-docx")
@@ -251,7 +253,7 @@ def build_app(assistant: Assistant | None = None, settings: Settings | None = No
         demo.load(ui.refresh, [councils, sources, doc_select], refresh_outputs, api_visibility="undocumented")
         demo.load(ui.summary_councils, [sum_councils], [sum_councils], api_visibility="undocumented")
 
-        summary_inputs = [sum_councils, sum_period, sum_keyword, sum_date_field, sum_overview]
+        summary_inputs = [sum_councils, sum_period, sum_keyword, sum_date_field, sum_overview, sum_delimiter]
         summary_outputs = [sum_preview, sum_docx, sum_csv, sum_md]
         for trigger in (sum_create.click, sum_period.submit, sum_keyword.submit):
             trigger(ui.make_summary, summary_inputs, summary_outputs, api_visibility="undocumented",

@@ -94,6 +94,13 @@ def test_summary_tab_writes_files_and_reports_problems():
     assert EVIL in Path(md["value"]).read_text(encoding="utf-8")  # the file keeps the text as written
     rows = list(csv.DictReader(io.StringIO(Path(csv_file["value"]).read_text(encoding="utf-8-sig")), delimiter=";"))
     assert [r["Aktivitet"] for r in rows] == [f"Aktivitet 0 {EVIL}", f"Aktivitet 1 {EVIL}"]
+    # ',' on request (for programs other than Swedish Excel); anything else falls back to ';'
+    _, _, comma_file, _ = handlers.make_summary(["RVKR Test"], "", "", "any", False, ",")
+    text = Path(comma_file["value"]).read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].count(",") > text.splitlines()[0].count(";")
+    assert [r["Aktivitet"] for r in csv.DictReader(io.StringIO(text), delimiter=",")][0] == f"Aktivitet 0 {EVIL}"
+    _, _, odd_file, _ = handlers.make_summary(["RVKR Test"], "", "", "any", False, "|")
+    assert Path(odd_file["value"]).read_text(encoding="utf-8-sig").splitlines()[0].count(";") >= 3
 
     for summary, error, expected in [
         (hand_made_summary(rows=0), None, "Inga aktiviteter i planerna matchar urvalet"),
