@@ -114,6 +114,7 @@ class Settings(BaseSettings):
     evidence_min_score: float = 0.45  # below this the assistant abstains (chosen on the dev split)
     evidence_min_score_unknown_terms: float = 0.55  # the same when the question has words the documents never use
     sentence_weight_dense: float = 0.3  # weight of a sentence's own cosine in the composer's sentence score
+    sentence_weight_dense_english: float = 0.6  # the same for English questions (their words rarely occur in the Swedish text; dev: 0.6 > 0.3)
 
     # Optional LLM backend (OpenAI-compatible); off by default
     llm_base_url: str | None = None

@@ -89,6 +89,7 @@ class Composer:
         # why the last compose() abstained: "weak_evidence", "unknown_terms", "missing_field", "no_match"
         self.reason = ""
         self.contact_question = False  # set per compose(): sentences answering it must name a contact
+        self.language = "sv"  # set per compose(): English questions lean more on meaning than on words
         # cosine of each evidence unit with the question, by (chunk id, quote); set by the engine per question
         self.unit_dense: dict[tuple[str, str], float] = {}
 
@@ -191,7 +192,9 @@ class Composer:
                     + self.settings.sentence_weight_rank / (1 + rank)
                 unit_cos = self.unit_dense.get((hit.chunk.chunk_id, sentence.quote))
                 if unit_cos is not None:  # the sentence's own meaning, beyond its words
-                    score += self.settings.sentence_weight_dense * max(0.0, unit_cos - floor) / (1.0 - floor)
+                    weight = self.settings.sentence_weight_dense_english if self.language == "en" \
+                        else self.settings.sentence_weight_dense
+                    score += weight * max(0.0, unit_cos - floor) / (1.0 - floor)
                 candidates.append((score, hit, sentence))
         candidates.sort(key=lambda item: item[0], reverse=True)
         chosen, seen = [], set()
@@ -265,6 +268,7 @@ class Composer:
         refusal = (REFUSAL[language], [], True)
         self.used_records, self.reason = [], ""
         self.contact_question = intent == "contact"  # a contact is only named where the text gives one
+        self.language = language
         if not hits or unknown_share(terms, self.idf, language) > self.settings.max_unknown_share:
             self.reason = "unknown_terms"
             return refusal
