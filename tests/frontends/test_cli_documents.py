@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from app_helpers import SODRA_SOURCE, UPLOAD_EXPECTED, UPLOAD_NAME, UPLOAD_QUESTION, UPLOAD_TEXT, isolated_assistant
@@ -17,8 +23,10 @@ from app_helpers import SODRA_SOURCE, UPLOAD_EXPECTED, UPLOAD_NAME, UPLOAD_QUEST
 from assistant.frontends import cli
 from assistant.frontends.cli import build_parser, documents_command, format_answer
 from assistant.service import Assistant
+from assistant.store.loaded import load_index
 
 SEEDS = 5
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 def run(assistant, *argv: str) -> tuple[int, str]:
@@ -209,3 +217,56 @@ def test_removing_a_plan_keeps_its_follow_up_history(built_assistant, tmp_path):
     assert run(assistant, "add", str(restored), "--quiet")[0] == cli.EXIT_OK
     back = repo.get_record(record.record_id)
     assert back.in_plan is True and len(repo.history(record.record_id)) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("action", ["replace", "remove", "set"])
+def test_kill_9_during_a_document_change_loses_nothing(built_assistant, tmp_path, action):
+    """``assistant documents replace|remove|set`` killed (-9) in the middle of the re-index it starts: the
+    file change is done or archived, the catalog is whole, the previous index answers, and the next
+    ``ingest`` brings the index in line with the corpus."""
+    assistant = isolated_assistant(built_assistant, tmp_path / "copy")
+    corpus, index = assistant.settings.corpus_dir, assistant.settings.index_dir
+    original = (corpus / SODRA_SOURCE).read_bytes()
+    new_version = tmp_path / SODRA_SOURCE
+    new_version.write_text(original.decode("utf-8").replace("Rådet ska inspireras genom goda exempel",
+                                                             "Rådet ska inspireras genom nya exempel"), encoding="utf-8")
+    argv = {"replace": ["replace", SODRA_SOURCE, str(new_version)], "remove": ["remove", SODRA_SOURCE],
+            "set": ["set", SODRA_SOURCE, "--title", "Södras plan, ny titel"]}[action]
+    env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(index),
+           "ASSISTANT_DATABASE_URL": assistant.settings.database_url, "ASSISTANT_TEST_PAUSE_AT": "mid_embedding"
+           if action == "replace" else "after_read"}
+    process = subprocess.Popen([sys.executable, "-m", "assistant", "documents", *argv, "--quiet"], env=env,
+                               cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    flag = index / f".paused-{env['ASSISTANT_TEST_PAUSE_AT']}"
+    try:
+        while not flag.exists():
+            assert process.poll() is None, f"ended before pausing: {process.stderr.read()[-1500:]}"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        flag.unlink(missing_ok=True)
+
+    catalog = json.loads((corpus / "catalog.json").read_text(encoding="utf-8"))  # whole, not half written
+    archived = [path.read_bytes() for path in (corpus / ".removed").glob(f"*{SODRA_SOURCE}")]
+    if action == "replace":
+        assert (corpus / SODRA_SOURCE).read_bytes() == new_version.read_bytes() and original in archived
+    elif action == "remove":
+        assert not (corpus / SODRA_SOURCE).exists() and original in archived
+    else:
+        assert catalog["documents"][SODRA_SOURCE]["title"] == "Södras plan, ny titel"
+    before = Assistant(assistant.settings)
+    assert before.ask("Vem ansvarar för VFU-arbetet i Södra?").citations  # the previous build still answers
+    report = Assistant(assistant.settings).ingest()
+    loaded = load_index(assistant.settings)
+    if action == "remove":
+        assert SODRA_SOURCE not in loaded.documents()
+    else:
+        assert SODRA_SOURCE in loaded.documents() and not report.unchanged
+    if action == "replace":
+        assert any("nya exempel" in chunk.text for chunk in loaded.chunks)
+    if action == "set":
+        assert loaded.documents()[SODRA_SOURCE]["title"] == "Södras plan, ny titel"
