@@ -15,6 +15,7 @@ import io
 import json
 import os
 import sys
+import textwrap
 import time
 from datetime import date
 from pathlib import Path
@@ -891,7 +892,42 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="starta webbappen")
     p.set_defaults(func=cmd_serve)
+    _add_examples(sub.choices)
     return parser
+
+
+#: ``assistant <command> --help`` ends with these examples (before any exit codes the command lists).
+COMMAND_EXAMPLES: dict[str, tuple[str, ...]] = {
+    "ingest": ("assistant ingest", "assistant ingest --rebuild --quiet"),
+    "ask": ('assistant ask "Vem ansvarar för VFU-arbetet i Södra?"',
+            'assistant ask --council sodra --json "nar foljs handledarfragan upp"',
+            "assistant ask --batch fragor.jsonl > svar.jsonl"),
+    "chat": ("assistant chat        (skriv hjälp för kommandona, tom rad eller Ctrl-D avslutar)",),
+    "eval": ("assistant eval --split dev --no-baselines", "assistant eval --perturbed"),
+    "prepare-model": ("assistant prepare-model", "assistant prepare-model --force"),
+    "summary": ("assistant summary --council Södra -o uppfoljning.docx",
+                "assistant summary --council Mellansverige --period 'Q3 2026' -o q3.csv --delimiter ';'"),
+    "followup": ("assistant followup list --council Södra --json",
+                 'assistant followup set rec-22a0208ac2 --status Pågår --comment "Workshop bokad"',
+                 "assistant followup due --council Södra --date 2027-01-15",
+                 "assistant followup report --council Södra -o sodra-2026.docx"),
+    "feedback": ("assistant feedback export -o betyg.csv", "assistant feedback export -o betyg.jsonl"),
+    "users": ("assistant users add anna --role editor", "echo 'hemligt lösenord' | assistant users add bo --password-stdin",
+              "assistant users list --json"),
+    "documents": ("assistant documents list", "assistant documents add ~/Hämtade/plan.pdf",
+                  "assistant documents replace plan.pdf ~/Hämtade/plan-v2.pdf", "assistant documents review plan.pdf"),
+    "serve": ("assistant serve        (http://127.0.0.1:7860; ASSISTANT_PORT och ASSISTANT_HOST ändrar det)",),
+}
+
+
+def _add_examples(commands: dict[str, argparse.ArgumentParser]) -> None:
+    for name, command in commands.items():
+        lines = COMMAND_EXAMPLES.get(name)
+        if not lines:
+            continue
+        examples = "Exempel:\n" + "\n".join(f"  {line}" for line in lines)
+        command.formatter_class = argparse.RawDescriptionHelpFormatter
+        command.epilog = f"{examples}\n\n{textwrap.fill(command.epilog, 100)}" if command.epilog else examples
 
 
 def main(argv: list[str] | None = None) -> int:

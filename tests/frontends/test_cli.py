@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant.frontends import cli as cli
+from assistant.frontends.cli import COMMAND_EXAMPLES, build_parser
 from assistant.settings import get_settings
 
 pytestmark = pytest.mark.slow
@@ -137,3 +139,15 @@ def test_chat_help_is_not_sent_as_a_question(cli_env, monkeypatch, capsys):
     assert cli.main(["chat"]) == cli.EXIT_OK
     out = capsys.readouterr().out
     assert out.count("Följdfrågor fungerar") == 2 and "Det framgår inte" not in out
+
+
+def test_every_command_help_ends_with_examples_that_parse():
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    assert set(COMMAND_EXAMPLES) == set(commands)
+    for name, command in commands.items():
+        assert "Exempel:" in command.format_help(), name
+        for example in COMMAND_EXAMPLES[name]:
+            line = example.split("  (")[0].split(" > ")[0].split("| ")[-1]
+            args = parser.parse_args(shlex.split(line)[1:])  # a wrong flag would exit 2 here
+            assert args.command == name

@@ -12,6 +12,7 @@ import os
 import re
 from pathlib import Path
 
+import docx
 import pytest
 from app_helpers import (
     EDITOR_NAME,
@@ -27,6 +28,7 @@ from app_helpers import (
     isolated_assistant,
     serve,
 )
+from docx.shared import Cm
 
 pytestmark = [
     pytest.mark.slow,
@@ -272,6 +274,14 @@ def test_follow_up_tab(page):
         page.click("#va-sum-csv")
     assert download.value.suggested_filename.endswith(".csv")
     assert "Q1 2027" in Path(download.value.path()).read_text(encoding="utf-8-sig")
+    with page.expect_download() as download:
+        page.click("#va-sum-docx")
+    document = docx.Document(download.value.path())  # A4 landscape, the plan's title in the source column
+    section = document.sections[0]
+    assert abs(section.page_width - Cm(29.7)) < Cm(0.05) and abs(section.page_height - Cm(21.0)) < Cm(0.05)
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    assert any(text.startswith("Regionala vårdkompetensrådets verksamhetsplan") and "rad 7" in text for text in cells)
+    assert not any(SODRA_SOURCE in text for text in cells)
     page.screenshot(path=str(ARTIFACTS / "uppfoljning.png"))
 
 
