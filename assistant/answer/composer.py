@@ -169,11 +169,13 @@ class Composer:
         return f"{council} – ”{activity}”: {label} {value}{extra} [{n}]", True
 
     # -- sentences -------------------------------------------------------
-    def best_sentences(self, query: str, terms: Terms, hits: list[Hit], council: str | None, limit: int):
-        """The best-covering sentences that also give the kind of fact asked for (name, time …)."""
+    def best_sentences(self, query: str, terms: Terms, hits: list[Hit], council: str | None, limit: int,
+                       prose_only: bool = False):
+        """The best-covering sentences that also give the kind of fact asked for (name, time …);
+        ``prose_only``: not the fields of activity rows (to weigh prose against the rows)."""
         candidates = []
         for rank, hit in enumerate(hits):
-            if council and hit.chunk.council != council:
+            if (council and hit.chunk.council != council) or (prose_only and hit.chunk.fields):
                 continue
             context = f"{hit.chunk.section} {hit.chunk.title}"
             if hit.chunk.chunk_id in self.exclude_chunks:
@@ -284,7 +286,8 @@ class Composer:
             # Prose can answer better than a loosely matching table row ("Regionerna, lärosätena och
             # kommunerna bör gemensamt ansvara …"): compare the best sentence with the best record.
             # (the question's own intent words only: a record is scored without them)
-            best_sentence = self.best_sentences(query, terms + intent_terms(query, self.idf, shorter=False), hits, None, 1)
+            best_sentence = self.best_sentences(query, terms + intent_terms(query, self.idf, shorter=False), hits, None, 1,
+                                                prose_only=True)
             if best_sentence and best_sentence[0][0] >= records[0][0] + self.settings.prose_margin:
                 records = []
         if records:

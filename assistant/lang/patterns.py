@@ -97,10 +97,12 @@ PHONE = r"(?:\+46|0)\d[\d\s-]{5,}\d"
 #: A day of a month ("1 januari 2020", "31 maj") or an ISO date.
 DAY_OF_MONTH = (r"\b\d{1,2}\s+(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
                 r"|january|february|march|may|june|july|august|october)\b|\b20\d\d-\d\d-\d\d\b")
-#: A number written as digits or as a word.
+#: A number written as digits or as a word, or a share in words ("var fjärde", "hälften", "en tredjedel").
 NUMBER = (r"\b\d+(?:[.,]\d+)?\b|\b(?:två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|hundra|tusen"
           r"|miljon(?:er)?|miljard(?:er)?|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty"
-          r"|hundred|thousand|million|billion)\b")
+          r"|hundred|thousand|million|billion|hälften|half)\b"
+          r"|\bvar\s+(?:annan|tredje|fjärde|femte|sjätte|sjunde|åttonde|nionde|tionde)\b"
+          r"|\b(?:en|två|tre)\s+(?:tredje|fjärde|femte|tionde)del(?:ar)?\b")
 
 
 # -- questions made of two questions ("Vem är kontakt för X, och när ska Södra …?") ------------------
