@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     list_min_score: float = 0.5  # a list in the top chunks answers a list question from this score
     cross_sentences_per_council: int = 2  # sentences shown per council when a question compares councils (dev split: 2 > 1)
     description_max_sentences: int = 2  # "Vad är X?": at most this many "X är …" sentences answer it
+    description_subject_extra_words: int = 3  # ... whose subject has at most this many words besides X's ("Det nationella …")
+    description_search_chunks: int = 10  # ... looked for also in the chunks that match X best (BM25), not only the retrieved
     intro_items_max: int = 8  # a chosen sentence ending in ':' brings up to this many of the units that follow it
     # Questions as typed: words without å/ä/ö or with one slip are put into the documents' spelling
     spelling_min_length: int = 5  # shortest word corrected by edit distance (shorter ones are only folded)

@@ -15,7 +15,7 @@ import numpy as np
 from assistant.answer.citations import CitationBuilder
 from assistant.answer.evidence import COUNCIL_WORDS, present, sentences
 from assistant.lang.abbreviations import _in_order
-from assistant.lang.councils import council_region, detect_councils
+from assistant.lang.councils import REGIONAL_COUNCIL_NAME, council_region, detect_councils
 from assistant.lang.patterns import COPULA, DEFINITION_QUESTIONS, DESCRIPTION_QUESTIONS, EXPANSION_QUESTION, compile_ci
 from assistant.lang.spelling import fold
 from assistant.lang.tokens import content_words, stem, token_set
@@ -26,10 +26,6 @@ _QUESTIONS = [compile_ci(pattern) for pattern in DEFINITION_QUESTIONS]
 _EXPANSION = compile_ci(EXPANSION_QUESTION)
 _DESCRIPTIONS = [compile_ci(pattern) for pattern in DESCRIPTION_QUESTIONS]
 _COPULA = compile_ci(COPULA)
-#: A describing sentence's subject may have this many more words than the asked-about name ("Det nationella …").
-SUBJECT_EXTRA_WORDS = 3
-#: Chunks that match the asked-about name best (BM25) are searched besides the retrieved ones.
-SUBJECT_SEARCH_CHUNKS = 10
 _TAIL = r"[\wåäöÅÄÖ-]*"
 _WORD = r"[\wåäöÅÄÖ]" + _TAIL
 
@@ -146,24 +142,28 @@ def described_subject(question: str, known_councils: list[str]) -> tuple[list[st
         council = councils[0] if len(councils) == 1 else None
         if council and not rest:  # the council itself: "Regionala vårdkompetensrådet Mellansverige", "nvkr"
             regional = council_region(council) is not None
-            words = content_words("regionala vårdkompetensrådet" if regional else council)
+            words = content_words(REGIONAL_COUNCIL_NAME if regional else council)
             return [stem(w) for w in words], council if regional else None, according_to
         return [stem(w) for w in rest], council, according_to
     return [], None, []
 
 
 def description_lines(question: str, index: LoadedIndex, hits, cite: CitationBuilder, language: str,
-                      known_councils: list[str], limit: int = 2) -> list[str] | None:
-    """A sentence of the documents that says what the asked-about thing is ("X är ett …"), or None."""
+                      known_councils: list[str], limit: int = 2, extra_words: int = 3,
+                      search_chunks: int = 10) -> list[str] | None:
+    """Sentences of the documents that say what the asked-about thing is ("X är ett …"), or None.
+
+    A describing sentence's subject holds every stem of the asked-about name and at most
+    ``extra_words`` more words ("Det nationella vårdkompetensrådet"); besides the retrieved chunks the
+    ``search_chunks`` that match the name best (BM25) are read ("wat is nvkr" retrieves little)."""
     stems, council, according_to = described_subject(question, known_councils)
     if not stems:
         return None
     found = []
     chunks = [hit.chunk for hit in hits]
-    # The asked-about name itself finds describing passages a short question ("wat is nvkr") does not.
     scores = index.bm25_scores(stems)
     seen = {chunk.chunk_id for chunk in chunks}
-    for position in np.argsort(-scores)[:SUBJECT_SEARCH_CHUNKS]:
+    for position in np.argsort(-scores)[:search_chunks]:
         if scores[position] > 0 and index.chunks[position].chunk_id not in seen:
             chunks.append(index.chunks[position])
     for rank, chunk in enumerate(chunks):
@@ -175,7 +175,7 @@ def description_lines(question: str, index: LoadedIndex, hits, cite: CitationBui
                 continue
             subject = unit.shown[:copula.start()]
             subject_words = content_words(subject)
-            if not subject_words or len(subject_words) > len(stems) + SUBJECT_EXTRA_WORDS:
+            if not subject_words or len(subject_words) > len(stems) + extra_words:
                 continue
             tokens = token_set(subject)
             if all(present(frozenset({s}), tokens) for s in stems):

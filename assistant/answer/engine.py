@@ -3,7 +3,9 @@
 :func:`answer_question` is the one entry point used by the service façade. The plans are tried in
 order, the first that answers wins:
 
-1. a definition the documents spell out ("Vad står VFU för?", :mod:`assistant.answer.definition`);
+1. a definition the documents spell out ("Vad står VFU för?", :mod:`assistant.answer.definition`), a
+   refusal when they never spell the abbreviation out, or a sentence describing the asked-about thing
+   ("Vad för slags forum är X?" → "X är ett samverkansforum …");
 2. a question over the set of activity records ("Hur många …", :mod:`assistant.answer.aggregate`),
    also on the records the previous answer listed ("Hur många av dem pågår hela året?");
 3. another field of the activity the previous answer was about ("Och när?");
@@ -246,7 +248,8 @@ def _plan(u: Understanding, query: str, intent: str, language: str, scope: list[
     if definition.asks_expansion(u.query):  # a sentence that merely uses the abbreviation does not answer it
         return "refusal", refusal, [], True, [], None
     lines = definition.description_lines(u.query, index, hits, cite, language, composer.known_councils,
-                                         settings.description_max_sentences)
+                                         settings.description_max_sentences, settings.description_subject_extra_words,
+                                         settings.description_search_chunks)
     if lines:
         return "definition", _finish_lines(lines, language), cite.items, False, [], None
 

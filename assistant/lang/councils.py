@@ -9,6 +9,8 @@ from functools import lru_cache
 REGIONAL_PREFIX = "RVKR "
 #: How the national council is named in the documents and in catalog metadata.
 COUNCIL_NATIONAL = "Nationella vårdkompetensrådet"
+#: How a regional council names itself in its own plan, without its region ("Regionala vårdkompetensrådet (rådet) är …").
+REGIONAL_COUNCIL_NAME = "Regionala vårdkompetensrådet"
 
 
 def regional_council(region: str) -> str:
