@@ -16,6 +16,8 @@ Traffic goes only to 127.0.0.1; the request loop is bounded in time and stops by
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import subprocess
 import sys
 import threading
@@ -49,8 +51,27 @@ def start_app(settings, port: int, timeout: float = 300.0):
     raise RuntimeError(f"the app did not come up within {timeout:.0f} s")
 
 
+def _ask_until(ask, questions: list[str], offset: int, deadline: float, out: dict, lock: threading.Lock) -> None:
+    """Ask the questions in turn until the deadline; ``ask(question)`` gives an error text or None.
+    Records every latency and error."""
+    i = offset
+    while time.perf_counter() < deadline:
+        question = questions[i % len(questions)]
+        i += 1
+        started = time.perf_counter()
+        try:
+            error = ask(question)
+        except Exception as exc:  # noqa: BLE001 - a failed request is an error to report
+            error = f"{type(exc).__name__}: {exc}"[:300]
+        elapsed = (time.perf_counter() - started) * 1000
+        with lock:
+            out["latencies_ms"].append(elapsed)
+            if error:
+                out["errors"].append(error)
+
+
 def user_loop(port: int, questions: list[str], offset: int, deadline: float, out: dict, lock: threading.Lock) -> None:
-    """One user: ask questions until the deadline, recording latencies and errors."""
+    """One user with its own gradio_client.Client, through the queue."""
     from gradio_client import Client
 
     try:
@@ -59,54 +80,37 @@ def user_loop(port: int, questions: list[str], offset: int, deadline: float, out
         with lock:
             out["errors"].append(f"connect: {type(exc).__name__}: {exc}"[:300])
         return
-    i = offset
-    while time.perf_counter() < deadline:
-        question = questions[i % len(questions)]
-        i += 1
-        started = time.perf_counter()
-        try:
-            result = client.predict(question, [], api_name="/chat")
-            ok = isinstance(result, dict) and result.get("answer") and not result.get("error")
-            error = None if ok else f"bad result: {str(result)[:200]}"
-        except Exception as exc:  # noqa: BLE001
-            error = f"{type(exc).__name__}: {exc}"[:300]
-        elapsed = (time.perf_counter() - started) * 1000
-        with lock:
-            out["latencies_ms"].append(elapsed)
-            if error:
-                out["errors"].append(error)
+
+    def ask(question: str) -> str | None:
+        result = client.predict(question, [], api_name="/chat")
+        ok = isinstance(result, dict) and result.get("answer") and not result.get("error")
+        return None if ok else f"bad result: {str(result)[:200]}"
+
+    _ask_until(ask, questions, offset, deadline, out, lock)
 
 
 def rest_user_loop(port: int, questions: list[str], offset: int, deadline: float, out: dict,
                    lock: threading.Lock) -> None:
     """One user over plain HTTP: POST /gradio_api/run/chat on a kept-alive connection (what a script does)."""
-    import http.client
-    import json
+    connection = [http.client.HTTPConnection("127.0.0.1", port, timeout=120)]
 
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    i = offset
-    while time.perf_counter() < deadline:
-        question = questions[i % len(questions)]
-        i += 1
-        started = time.perf_counter()
+    def ask(question: str) -> str | None:
         try:
             body = json.dumps({"data": [question, [], [], []]})
-            connection.request("POST", "/gradio_api/run/chat", body=body, headers={"Content-Type": "application/json"})
-            response = connection.getresponse()
+            connection[0].request("POST", "/gradio_api/run/chat", body=body,
+                                  headers={"Content-Type": "application/json"})
+            response = connection[0].getresponse()
             payload = json.loads(response.read())
-            result = (payload.get("data") or [None])[0]
-            ok = response.status == 200 and isinstance(result, dict) and result.get("answer") and not result.get("error")
-            error = None if ok else f"HTTP {response.status}: {str(payload)[:200]}"
-        except Exception as exc:  # noqa: BLE001 - a failed request is an error to report
-            error = f"{type(exc).__name__}: {exc}"[:300]
-            connection.close()
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        elapsed = (time.perf_counter() - started) * 1000
-        with lock:
-            out["latencies_ms"].append(elapsed)
-            if error:
-                out["errors"].append(error)
-    connection.close()
+        except Exception:
+            connection[0].close()  # a broken connection is not reused
+            connection[0] = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            raise
+        result = (payload.get("data") or [None])[0]
+        ok = response.status == 200 and isinstance(result, dict) and result.get("answer") and not result.get("error")
+        return None if ok else f"HTTP {response.status}: {str(payload)[:200]}"
+
+    _ask_until(ask, questions, offset, deadline, out, lock)
+    connection[0].close()
 
 
 def main(argv: list[str] | None = None) -> int:

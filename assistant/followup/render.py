@@ -202,11 +202,8 @@ def _docx_source(row: SummaryRow) -> str:
     return f"{row.plan or row.source}, {lines}"
 
 
-def write_docx(summary: FollowUpSummary, path: str | Path, overview: bool | None = None,
-               author: str = "Vårdkompetens-assistenten", on: date | None = None) -> Path:
-    """A Word document on A4 landscape: title with the date and the filters, a heading per council and
-    per focus area, each with a table (columns as wide as their text needs), then the sources."""
-    on = on or date.today()
+def landscape_document(title: str, author: str, on: date) -> Document:
+    """An empty Word document on A4 landscape (1.5 cm margins) with title, author and date set."""
     document = Document()
     section = document.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
@@ -214,8 +211,17 @@ def write_docx(summary: FollowUpSummary, path: str | Path, overview: bool | None
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Cm(1.5))
     properties = document.core_properties
-    properties.title, properties.author, properties.last_modified_by = DOCUMENT_TITLE, author, author
+    properties.title, properties.author, properties.last_modified_by = title, author, author
     properties.created = properties.modified = datetime.combine(on, datetime.min.time())
+    return document
+
+
+def write_docx(summary: FollowUpSummary, path: str | Path, overview: bool | None = None,
+               author: str = "Vårdkompetens-assistenten", on: date | None = None) -> Path:
+    """A Word document on A4 landscape: title with the date and the filters, a heading per council and
+    per focus area, each with a table (columns as wide as their text needs), then the sources."""
+    on = on or date.today()
+    document = landscape_document(DOCUMENT_TITLE, author, on)
     document.add_heading(DOCUMENT_TITLE, 0)
     document.add_paragraph(f"Datum: {on.isoformat()}. " + _filters_line(summary)
                            + " Raderna är hämtade ordagrant ur planerna; fyll i kolumnerna Status och Kommentar.")

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
 from docx.shared import Cm
 
 from assistant.answer.citations import Citation
 from assistant.db import STATUSES
 from assistant.followup.chart import counts_by_focus_area, status_chart_png
-from assistant.followup.render import A4_LANDSCAPE, _docx_table, citation_line, markdown_table
+from assistant.followup.render import _docx_table, citation_line, landscape_document, markdown_table
 from assistant.followup.tracking import NOT_STARTED, FollowupTracker, StatusRow
 from assistant.messages import FOLLOWUP_MESSAGES, STATUS_FORMS
 
@@ -214,15 +212,7 @@ def render_report_markdown(report: AnnualReport) -> str:
 
 def write_report_docx(report: AnnualReport, path: str | Path, author: str = "Vårdkompetens-assistenten") -> Path:
     """The report as a Word document on A4 landscape, with the status chart per council."""
-    document = Document()
-    page = document.sections[0]
-    page.orientation = WD_ORIENT.LANDSCAPE
-    page.page_width, page.page_height = A4_LANDSCAPE
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(page, side, Cm(1.5))
-    properties = document.core_properties
-    properties.title, properties.author, properties.last_modified_by = _title(report), author, author
-    properties.created = properties.modified = datetime.combine(report.on, datetime.min.time())
+    document = landscape_document(_title(report), author, report.on)
     document.add_heading(_title(report), 0)
     document.add_paragraph(_selection(report))
     if not report.sections:

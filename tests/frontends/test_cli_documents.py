@@ -11,14 +11,13 @@ import io
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from app_helpers import SODRA_SOURCE, UPLOAD_EXPECTED, UPLOAD_NAME, UPLOAD_QUESTION, UPLOAD_TEXT, isolated_assistant
+from pause_helpers import kill_when_paused
 
 from assistant.frontends import cli
 from assistant.frontends.cli import build_parser, documents_command, format_answer
@@ -233,22 +232,12 @@ def test_kill_9_during_a_document_change_loses_nothing(built_assistant, tmp_path
                                                              "Rådet ska inspireras genom nya exempel"), encoding="utf-8")
     argv = {"replace": ["replace", SODRA_SOURCE, str(new_version)], "remove": ["remove", SODRA_SOURCE],
             "set": ["set", SODRA_SOURCE, "--title", "Södras plan, ny titel"]}[action]
+    step = "mid_embedding" if action == "replace" else "after_read"
     env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(index),
-           "ASSISTANT_DATABASE_URL": assistant.settings.database_url, "ASSISTANT_TEST_PAUSE_AT": "mid_embedding"
-           if action == "replace" else "after_read"}
+           "ASSISTANT_DATABASE_URL": assistant.settings.database_url, "ASSISTANT_TEST_PAUSE_AT": step}
     process = subprocess.Popen([sys.executable, "-m", "assistant", "documents", *argv, "--quiet"], env=env,
                                cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    flag = index / f".paused-{env['ASSISTANT_TEST_PAUSE_AT']}"
-    try:
-        while not flag.exists():
-            assert process.poll() is None, f"ended before pausing: {process.stderr.read()[-1500:]}"
-            time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        flag.unlink(missing_ok=True)
+    kill_when_paused(process, index, step)
 
     catalog = json.loads((corpus / "catalog.json").read_text(encoding="utf-8"))  # whole, not half written
     archived = [path.read_bytes() for path in (corpus / ".removed").glob(f"*{SODRA_SOURCE}")]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
+from pause_helpers import kill_when_paused
 
 from assistant.ingest.pipeline import ingest
 from assistant.service import Assistant, safe_filename
@@ -115,14 +114,6 @@ def _ingest_subprocess(settings: Settings, pause_at: str) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
-def _wait_until_paused(process: subprocess.Popen, flag: Path) -> None:
-    while not flag.exists():
-        if process.poll() is not None:
-            pytest.fail(f"the ingest ended (code {process.returncode}) before reaching {flag.name}: "
-                        f"{process.stderr.read()[-2000:]}")
-        time.sleep(0.05)
-
-
 @pytest.mark.parametrize("step", PAUSE_STEPS)
 def test_kill_9_at_each_step_of_a_build_keeps_the_previous_index_answering(small_settings, step):
     """kill -9 at a named step (after reading, mid embedding, mid write, before publish): the
@@ -132,16 +123,7 @@ def test_kill_9_at_each_step_of_a_build_keeps_the_previous_index_answering(small
     before = current_build_dir(small_settings)
     name = f"anteckningar-{step}.md"
     (Path(small_settings.corpus_dir) / name).write_text(HOSTILE, encoding="utf-8")
-    process = _ingest_subprocess(small_settings, step)
-    flag = Path(small_settings.index_dir) / f".paused-{step}"
-    try:
-        _wait_until_paused(process, flag)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        flag.unlink(missing_ok=True)
+    kill_when_paused(_ingest_subprocess(small_settings, step), small_settings.index_dir, step)
     assert current_build_dir(small_settings) == before
     loaded = load_index(small_settings)
     assert loaded.chunks and len(loaded.vectors) == len(loaded.chunks) and name not in loaded.documents()
