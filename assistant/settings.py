@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     record_min_coverage: float = 0.55  # share of the question's topic a record must cover to answer from it
     record_margin: float = 0.12  # records within this of the best one answer too
     record_hit_bonus: float = 0.15  # bonus for a record whose chunk was retrieved (divided by 1 + its rank)
+    record_measure_only_weight: float = 0.4  # weight of topic words found only in a record's follow-up measure
+    labelled_items_chunks: int = 8  # a list of items named by the asked noun is gathered from this many top chunks
+    labelled_item_max_chars: int = 160  # longest unit taken as such an item (a heading or a bullet, not prose)
     prose_margin: float = 0.15  # how much better a sentence must match than the best record to be preferred
     sentence_context_share: float = 0.25  # share of a sentence's score from its section and title words
     sentence_weight_chunk_dense: float = 0.1  # weight of its chunk's cosine (rescaled above evidence_dense_floor)
@@ -101,6 +104,7 @@ class Settings(BaseSettings):
     spelling_min_length: int = 5  # shortest word corrected by edit distance (shorter ones are only folded)
     spelling_one_edit_max_length: int = 12  # longer words may have two edits
     spelling_compound_part_min_length: int = 4  # shortest part of a typed compound put together from two document words
+    spelling_english_known_word_zipf: float = 2.0  # an English word at least this common (Zipf) is never corrected
     # Questions over the set of activities ("Hur många …", "Vilka av Södras aktiviteter …")
     aggregate_min_topic: float = 0.5  # share of the question's topic a record must cover to be listed
     aggregate_max_citations: int = 30  # one citation per listed activity
@@ -147,6 +151,10 @@ class Settings(BaseSettings):
     login_lockout_s: float = Field(default=30.0, ge=0)
     login_max_lockout_s: float = Field(default=900.0, ge=0)
     max_concurrent_requests: int = Field(default=4, ge=1)
+    # Web queue: seconds between the queue-position updates sent to waiting requests (0: after every change,
+    # Gradio's "auto", which sends every waiting request a message each time one starts: ≈ 4 ms of CPU per
+    # request with 32 users; bench/README.md, "Load")
+    queue_status_interval_s: float = Field(default=1.0, ge=0)
     # Author written into the follow-up drafts' Word files (document properties)
     document_author: str = "Vårdkompetens-assistenten"
 

@@ -13,16 +13,26 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.answer.citations import CitationBuilder, quote_covering
-from assistant.answer.evidence import Terms, contacts_as_written, coverage, index_idf, record_text, topic_terms
-from assistant.lang.councils import detect_councils, short_name
+from assistant.answer.evidence import (
+    Terms,
+    contacts_as_written,
+    coverage,
+    index_idf,
+    record_text,
+    topic_terms,
+    with_compounds,
+)
+from assistant.lang.councils import detect_councils, short_name, without_council_names
 from assistant.lang.patterns import (
     ACTIVITIES_WORD,
     COUNCILS_QUESTION,
     COUNT_QUESTION,
     MISSING_FIELD,
     OWNER_ALONE,
+    PLANNED_QUESTION,
     SET_QUESTION,
     SINGLE_QUARTER,
+    WHICH_THING,
     WHOLE_YEAR,
     compile_ci,
 )
@@ -41,6 +51,8 @@ _SINGLE_QUARTER = compile_ci(SINGLE_QUARTER)
 _MISSING = compile_ci(MISSING_FIELD)
 _ALONE = compile_ci(OWNER_ALONE)
 _COUNCILS = compile_ci(COUNCILS_QUESTION)
+_PLANNED = compile_ci(PLANNED_QUESTION)
+_WHICH_THING = compile_ci(WHICH_THING)
 
 FIELD_LABELS = {
     "sv": {"owner": "Ansvarig", "contacts": "Kontakt", "timeline": "Tidplan", "follow_up": "Uppföljning",
@@ -118,7 +130,12 @@ def understand(query: str, index: LoadedIndex, known_councils: list[str], scope:
     count = bool(_COUNT.search(query))
     about_activities = bool(_ACTIVITIES.search(query))
     asks_set = bool(count or _SET.search(query) or by_council)
-    if not (about_activities and asks_set) and base is None and not (pool and (asks_set or _filter_cue(query))):
+    # "Vad planerar Södra för Q4 2026?": a council, a period and what it plans is a question over its activities
+    # (not "Vilka arbetsgrupper planeras …?", which asks for something else than the activities)
+    planned = bool(_PLANNED.search(query) and not _WHICH_THING.search(query) and find_periods(query)
+                   and detect_councils(query, known_councils))
+    if not (about_activities and asks_set) and not planned and base is None \
+            and not (pool and (asks_set or _filter_cue(query))):
         return None
     records = index.records
     rq = RecordQuery(councils=list(scope or detect_councils(query, known_councils)), count=count, by_council=by_council)
@@ -132,7 +149,9 @@ def understand(query: str, index: LoadedIndex, known_councils: list[str], scope:
             rq.period = (min(p[0][0] for p in periods), max(p[0][1] for p in periods))
     folded_words = [fold(w) for w in words(query)]
     owners = _owner_terms(records)
-    for word in folded_words:
+    # a council named in the question is its scope, not an owner ("i Västra" is not "Västra Götalandsregionen",
+    # "nationella rådets" not "Rådet")
+    for word in (fold(w) for w in words(without_council_names(query, detect_councils(query, known_councils)))):
         token = fold(stem(word))
         match = next((key for key in owners if len(token) >= 5 and (key.startswith(token) or token.startswith(key))), "")
         if match:
@@ -145,6 +164,8 @@ def understand(query: str, index: LoadedIndex, known_councils: list[str], scope:
         rq.missing = _field_named(query[_MISSING.search(query).end():]) or _field_named(query)
     rq.fields = [name for name in _fields_named(query) if name != rq.missing]
     rq.topic = _topic(query, index, rq, language)
+    if planned and not (about_activities and asks_set) and base is None and pool is None and (rq.topic or rq.fields):
+        return None  # "Vilka arbetsgrupper planeras i Mellansverige 2026?" asks about something in particular
     if pool is not None:
         rq.pool = [record.chunk_id for record in pool]
         rq.councils = rq.councils or sorted({record.council for record in pool})
@@ -195,8 +216,9 @@ def _topic(query: str, index: LoadedIndex, rq: RecordQuery, language: str) -> Te
     pool = [r for r in index.records if not rq.councils or r.council in rq.councils]
     texts = [record_text(r) for r in pool]
     idf = index_idf(index)
-    return [group for group in topic_terms(masked, index, rq.councils, language)
-            if any(coverage([group], text, idf) > 0 for text in texts)]
+    # an activity about "forskarskolor" is about "forskning": the corpus's compounds of a topic word count
+    groups = [with_compounds(group, idf) for group in topic_terms(masked, index, rq.councils, language)]
+    return [group for group in groups if any(coverage([group], text, idf) > 0 for text in texts)]
 
 
 def _is_filter_word(word: str, rq: RecordQuery) -> bool:
@@ -243,7 +265,9 @@ def matches(rq: RecordQuery, record: ActivityRecord, plans: dict[str, dict], idf
         value = record.contacts if rq.missing == "contacts" else getattr(record, rq.missing, "")
         if value:
             return False
-    if rq.topic and coverage(rq.topic, record_text(record), idf) < min_topic:
+    # the topic may name the plan itself ("handlingsplanen för primärvården"): its title counts
+    title = plans.get(record.source, {}).get("title", "")
+    if rq.topic and coverage(rq.topic, f"{record_text(record)} {title}", idf) < min_topic:
         return False
     return True
 

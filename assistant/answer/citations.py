@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
-from assistant.ingest.units import Unit, split_units
+from assistant.ingest.units import Unit, split_units, strip_bullet
 from assistant.schema import Chunk
 from assistant.store.loaded import LoadedIndex
 from assistant.text import normalize_for_match
@@ -128,15 +129,25 @@ def closest_passages(index: LoadedIndex, hits, limit: int = 3) -> list[Citation]
     return out
 
 
+#: A lead-in without a colon that a bulleted list continues ("Socialstyrelsen föreslår att" / "- …").
+_OPEN_LEAD_IN = re.compile(r"\b(?:att|följande|bland\s+annat|bl\.\s?a\.|nämligen|genom)\s*$", re.IGNORECASE)
+
+
 def introduced_units(chunk: Chunk, unit: Unit, limit: int) -> list[Unit]:
-    """The units after ``unit`` in its chunk when it introduces them (ends in ':'), up to the next intro."""
-    if chunk.fields or not unit.quote.rstrip().endswith(":"):
+    """The units after ``unit`` in its chunk when it introduces them (ends in ':', or in an open lead-in
+    such as "… föreslår att" followed by list items), up to the next intro."""
+    text = unit.quote.rstrip()
+    if chunk.fields or not (text.endswith(":") or _OPEN_LEAD_IN.search(text)):
         return []
     units = chunk.__dict__.get("_sentences") or split_units(chunk)
     try:
         at = units.index(unit)
     except ValueError:
         return []
+    if not text.endswith(":"):  # an open lead-in only introduces list items
+        following = units[at + 1:at + 2]
+        if not following or strip_bullet(following[0].quote) == following[0].quote:
+            return []
     out = []
     for follower in units[at + 1:at + 1 + limit]:
         if follower.quote.rstrip().endswith(":"):

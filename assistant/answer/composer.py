@@ -20,14 +20,18 @@ from assistant.answer.citations import (
     quote_covering,
 )
 from assistant.answer.evidence import (
+    Sentence,
     Terms,
     adds_expected_information,
+    adds_words,
     asks_for,
     contacts_as_written,
     coverage,
     index_idf,
     intent_terms,
     names_a_contact,
+    present,
+    record_subject_text,
     record_text,
     sentences,
     states_count,
@@ -35,23 +39,28 @@ from assistant.answer.evidence import (
     time_expression_phrase,
     topic_terms,
     unknown_share,
+    untranslated_words,
 )
 from assistant.answer.question import COUNT_WORDS, asks_for_date
 from assistant.lang.councils import council_region
+from assistant.lang.patterns import NAMED_ITEM
+from assistant.lang.tokens import stem, words
 from assistant.messages import MESSAGES, REFUSAL
 from assistant.retrieve.hybrid import Hit
 from assistant.schema import ActivityRecord
 from assistant.settings import Settings
 from assistant.store.loaded import LoadedIndex
 
+_NAMED_ITEM = re.compile(NAMED_ITEM)
+
 # Record field answering each intent, and what to call it in a sentence.
 INTENT_FIELD = {"owner": "owner", "contact": "contacts", "time": "timeline", "followup": "follow_up",
-                "measure": "measure", "goal": "goal"}
+                "measure": "measure", "goal": "goal", "content": "content"}
 FIELD_NAMES = {
     "sv": {"owner": "Ansvarig", "contacts": "Kontaktperson", "timeline": "Tidplan", "follow_up": "Uppföljningsdatum",
-           "measure": "Uppföljningsmått", "goal": "Mål"},
+           "measure": "Uppföljningsmått", "goal": "Mål", "content": "Innehåll", "activity": "Aktivitet"},
     "en": {"owner": "owner", "contacts": "contact person", "timeline": "timeline", "follow_up": "follow-up date",
-           "measure": "follow-up measure", "goal": "goal"},
+           "measure": "follow-up measure", "goal": "goal", "content": "content", "activity": "activity"},
 }
 RECORD_INTENTS = set(INTENT_FIELD)
 
@@ -100,7 +109,8 @@ class Composer:
         for record in self.index.records:
             if councils and record.council not in councils:
                 continue
-            score = coverage(terms, record_text(record), self.idf)
+            subject = coverage(terms, record_subject_text(record), self.idf)
+            score = subject + self.settings.record_measure_only_weight * (coverage(terms, record_text(record), self.idf) - subject)
             if record.chunk_id in hit_rank:
                 score += self.settings.record_hit_bonus / (1 + hit_rank[record.chunk_id])
             scored.append((score, record))
@@ -129,10 +139,16 @@ class Composer:
         field_name = INTENT_FIELD[intent]
         if intent == "followup" and not asks_for_date(query) and not record.follow_up:
             field_name = "measure"
+        if field_name == "measure" and not record.measure and record.follow_up and not asks_for_date(query):
+            field_name = "follow_up"  # a plan with one "Uppföljning" column writes its measure there
         value = contacts_as_written(self.index, record) if field_name == "contacts" else getattr(record, field_name)
         quote_value = record.contacts[-1] if field_name == "contacts" and record.contacts else value
         if not value and field_name == "timeline":
             quote_value = value = time_expression_phrase(record.content)
+        if not value and field_name == "content" and len(record.activity) > len(_shorten(record.activity)):
+            # "Vad ska göras …?" where the plan's activity cell is itself the description
+            field_name, quote_value, value = "activity", _shorten(record.activity, 300).removesuffix(" …"), \
+                _shorten(record.activity, 300)
         activity = _shorten(record.activity)
         council = _council_label(record.council, language)
         if not value:
@@ -146,27 +162,29 @@ class Composer:
                 owner = FIELD_NAMES[language]["owner"]
                 line += f" {owner}: {record.owner} [{n}]" if language == "sv" else f" Its {owner}: {record.owner} [{n}]"
             return line, False
-        label = record.labels.get(field_name, FIELD_NAMES[language][field_name])
+        def label(name: str) -> str:  # the plan's own column label; in English answers the English name
+            return FIELD_NAMES["en"][name] if language == "en" else record.labels.get(name, FIELD_NAMES["sv"][name])
+
         extra, stated = "", [quote_value]
         if field_name == "follow_up" and record.measure:
-            extra = f"; {record.labels.get('measure', 'mått')}: {_shorten(record.measure, 160)}"
+            extra = f"; {label('measure')}: {_shorten(record.measure, 160)}"
             stated.append(_shorten(record.measure, 160).removesuffix(" …"))
         if field_name == "owner" and record.contacts:
             extra = f" ({FIELD_NAMES[language]['contacts'].lower()}: {contacts_as_written(self.index, record)})"
             stated.append(record.contacts[-1])
         if field_name == "contacts" and record.owner:
-            extra = f"; {record.labels.get('owner', 'ansvarig')}: {record.owner}" + extra
+            extra = f"; {label('owner')}: {record.owner}" + extra
             stated.append(record.owner)
         if field_name in ("owner", "contacts") and record.timeline:
-            extra += f"; {record.labels.get('timeline', 'tidplan')}: {record.timeline}"
+            extra += f"; {label('timeline')}: {record.timeline}"
             stated.append(record.timeline)
         quote = quote_covering(self.index, record.source, record.line_start, record.line_end, record.activity, stated)
         n = cite.add(record.source, record.line_start, record.line_end, quote, record.section)
         if n is None:
             return "", False
         if language == "en":
-            return f"{council} – “{activity}”: {FIELD_NAMES['en'][field_name]} ({label}) {value}{extra} [{n}]", True
-        return f"{council} – ”{activity}”: {label} {value}{extra} [{n}]", True
+            return f"{council} – “{activity}”: {label(field_name)}: {value}{extra} [{n}]", True
+        return f"{council} – ”{activity}”: {label(field_name)} {value}{extra} [{n}]", True
 
     # -- sentences -------------------------------------------------------
     def best_sentences(self, query: str, terms: Terms, hits: list[Hit], council: str | None, limit: int,
@@ -184,7 +202,8 @@ class Composer:
                 # an intro ("För mer information, kontakta:") gives what its items give
                 items = introduced_units(hit.chunk, sentence, self.settings.intro_items_max)
                 stated = " ".join([sentence.quote, *(item.quote for item in items)])
-                if not adds_expected_information(query, stated) or (self.contact_question and not names_a_contact(stated)):
+                if not adds_expected_information(query, stated) or (self.contact_question and not names_a_contact(stated)) \
+                        or not adds_words(query, stated):
                     continue
                 share = self.settings.sentence_context_share
                 score = (1 - share) * coverage(terms, sentence.shown, self.idf) \
@@ -221,6 +240,35 @@ class Composer:
                 return cite_unit(self.index, cite, hit.chunk, sentence, shown, self.settings.intro_items_max)
         return []
 
+    def labelled_items(self, terms: Terms, hits: list[Hit], language: str, cite: CitationBuilder) -> list[str]:
+        """Short units that open with the asked-for noun ("Målområde 1: …", "Målområde 2: …") in several of
+        the retrieved chunks, in document order: one list that the documents spread over slides or pages."""
+        nouns = [t for t in terms if any(len(term) >= 5 for term in t)]
+        if not nouns:
+            return []
+        found: list[tuple[tuple[str, int], Hit, Sentence]] = []
+        for hit in hits[:self.settings.labelled_items_chunks]:
+            if hit.chunk.fields:  # an activity row's "Prioriterade områden: …" is a field, not a named item
+                continue
+            for unit in sentences(hit.chunk):
+                body = strip_bullet(unit.shown)
+                first = words(body)[:1]
+                if not first or len(body) > self.settings.labelled_item_max_chars or not _NAMED_ITEM.match(body):
+                    continue
+                if present(nouns[0], frozenset({stem(first[0])})):
+                    found.append(((hit.chunk.source, hit.chunk.line_start), hit, unit))
+        chunks = {key for key, _, _ in found}
+        if len(chunks) < 2:
+            return []
+        out, seen = [], set()
+        for _, hit, unit in sorted(found, key=lambda item: item[0]):
+            body = strip_bullet(unit.shown)
+            if body.lower() in seen:
+                continue
+            seen.add(body.lower())
+            out += cite_unit(self.index, cite, hit.chunk, unit, f"- {body}" if language == "sv" else f"- ”{body}”", 0)
+        return out
+
     def list_answer(self, terms: Terms, hits: list[Hit], cite: CitationBuilder) -> list[str]:
         """A whole list (intro + every item) when a list in the top chunks matches the question."""
         if not terms:
@@ -254,9 +302,9 @@ class Composer:
         return out
 
     def sentence_lines(self, query: str, terms: Terms, hits: list[Hit], council: str | None, language: str,
-                       cite: CitationBuilder, prefix: str = "", limit: int = 2) -> list[str]:
+                       cite: CitationBuilder, prefix: str = "", limit: int = 2, prose_only: bool = False) -> list[str]:
         out = []
-        for score, hit, sentence in self.best_sentences(query, terms, hits, council, limit):
+        for score, hit, sentence in self.best_sentences(query, terms, hits, council, limit, prose_only=prose_only):
             if score < self.settings.min_sentence_score:
                 continue
             shown = f"”{sentence.shown}”" if language == "en" else sentence.shown
@@ -281,7 +329,11 @@ class Composer:
         groups: list[str | None] = list(councils) if (cross and len(councils) > 1) else [None]
         lines: list[str] = []
         missing: list[str] = []
-        records = self.select_records(terms, councils, hits, groups) if intent in RECORD_INTENTS else []
+        answered: set[str] = set()  # councils a record line answers
+        # An English question whose words the glossary cannot put into Swedish is about something specific:
+        # not "every activity of the council" (the sentences, scored by meaning, answer it instead)
+        vague = not terms and language == "en" and bool(untranslated_words(query, self.index, councils))
+        records = self.select_records(terms, councils, hits, groups) if intent in RECORD_INTENTS and not vague else []
         if records and len(groups) == 1 and terms:
             # Prose can answer better than a loosely matching table row ("Regionerna, lärosätena och
             # kommunerna bör gemensamt ansvara …"): compare the best sentence with the best record.
@@ -296,21 +348,27 @@ class Composer:
                 line, found = self.record_line(record, intent, query, language, cite)
                 if line:
                     (lines if found else missing).append(line)
-                if not found:
+                if found:
+                    answered.add(record.council)
+                else:
                     self.exclude_chunks.add(record.chunk_id)
         wants_list = intent == "list" or bool(COUNT_WORDS.search(query))
         if not lines and not missing and len(groups) == 1:
             # "Hur många insatser …?": a sentence that says "25 insatser" answers before any list
             lines = self.count_lines(query, terms + intent_terms(query, self.idf), hits, language, cite)
         if not lines and not missing and wants_list and len(groups) == 1:
-            lines = self.list_answer(terms, hits, cite)
-        if not lines:  # no record answers it: a sentence may (the plan's text rather than its table)
+            # "Vilka målområden …?": items named by the asked noun on several slides or pages, else one list
+            lines = self.labelled_items(terms, hits, language, cite) or self.list_answer(terms, hits, cite)
+        if not lines or len(groups) > 1:  # no record answers it: a sentence may (the plan's text rather than its table)
             sentence_terms = terms + intent_terms(query, self.idf) if intent != "fact" else terms
             sentence_terms = sentence_terms or intent_terms(query, self.idf)
-            for council in groups:
+            for council in [group for group in groups if group is None or group not in answered]:
                 prefix = f"{_council_label(council, language)}: " if council else ""
+                # the activity the question is about lacks the field: its plan's prose may give it, another
+                # activity's row does not
                 lines += self.sentence_lines(query, sentence_terms, hits, council, language, cite, prefix,
-                                             limit=self.settings.cross_sentences_per_council if council else 2)
+                                             limit=self.settings.cross_sentences_per_council if council else 2,
+                                             prose_only=bool(missing))
         if not lines:
             if missing:
                 self.reason = "missing_field"

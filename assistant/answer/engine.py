@@ -79,13 +79,14 @@ class Answer:
 
 
 #: Kinds of asked-for fact that a composed answer must contain, else the documents do not give it.
-CHECKED_KINDS = ("count", "day", "year", "duration", "email", "phone")
+CHECKED_KINDS = ("count", "day", "year", "duration", "email", "phone", "amount", "frequency", "percent", "clock")
 
 
 def _spelling(settings: Settings) -> SpellingSettings:
     return SpellingSettings(min_length=settings.spelling_min_length,
                             one_edit_max_length=settings.spelling_one_edit_max_length,
-                            compound_part_min_length=settings.spelling_compound_part_min_length)
+                            compound_part_min_length=settings.spelling_compound_part_min_length,
+                            english_known_word_zipf=settings.spelling_english_known_word_zipf)
 
 
 def _invalid(u: Understanding, settings: Settings) -> Answer | None:
@@ -284,7 +285,8 @@ def _plan(u: Understanding, query: str, intent: str, language: str, scope: list[
     all_units = units_of_hits(index, embedder, query_vector, [hit.position for hit in hits])
     composer.unit_dense = {(index.chunks[u.position].chunk_id, u.unit.quote): u.dense for u in all_units}
     text, citations, abstained = composer.compose(query, intent, language, scope, hits, cross)
-    if not abstained and asks_for(u.query) in CHECKED_KINDS and not adds_expected_information(u.query, text):
+    if not abstained and asks_for(u.query) in CHECKED_KINDS \
+            and not adds_expected_information(u.query, _MARKER.sub(" ", text)):  # "[1]" is no number
         # "Hur många deltagare …?" answered without a number: the documents do not give it
         return "refusal", refusal, [], True, [], None
     if not abstained or composer.reason == "missing_field":
@@ -297,7 +299,9 @@ def _plan(u: Understanding, query: str, intent: str, language: str, scope: list[
     ranked = fallback.score_units(units, terms + intent_terms(query, composer.idf), index, composer.idf, settings, query)
     chosen = fallback.choose(ranked, settings)
     # Words the documents never use (budget, lön …) make an answer less likely: a higher bar.
-    bar = settings.evidence_min_score_unknown_terms if composer.reason == "unknown_terms" else settings.evidence_min_score
+    # A unit that gives the asked-for kind of fact (a number, a frequency …) is not loosely related: the usual bar.
+    unknown = composer.reason == "unknown_terms" and asks_for(u.query) not in (*CHECKED_KINDS, "time")
+    bar = settings.evidence_min_score_unknown_terms if unknown else settings.evidence_min_score
     if chosen and chosen[0].score >= bar:
         cite = CitationBuilder(index, settings.max_citations)
         lines = fallback.evidence_lines(chosen, index, cite, language, settings.intro_items_max)

@@ -10,25 +10,36 @@ from functools import lru_cache
 from assistant.answer.question import GENERIC_WORDS, INTENT_VERBS, QUESTION_WORDS
 from assistant.ingest.units import Unit, split_units, strip_bullet
 from assistant.lang.frequency import swedish_zipf
-from assistant.lang.glossary import glossary
+from assistant.lang.glossary import glossary, glossary_matches, without_glossary_phrases
 from assistant.lang.patterns import (
+    AMOUNT,
+    ASKS_AMOUNT,
+    ASKS_CLOCK,
     ASKS_COUNT,
     ASKS_DAY,
     ASKS_DURATION,
     ASKS_EMAIL,
+    ASKS_FREQUENCY,
     ASKS_NAME,
+    ASKS_PERCENT,
     ASKS_PHONE,
     ASKS_TIME,
     ASKS_YEAR,
+    CLOCK,
     DAY_OF_MONTH,
     DURATION,
     EMAIL,
+    FREQUENCY,
+    HOW_MANY_ENGLISH,
+    LEADING_LABEL,
     NUMBER,
+    PAST_OR_PASSIVE_ENDING,
+    PERCENT,
     PHONE,
     compile_ci,
 )
 from assistant.lang.tokens import SWEDISH_STOPWORDS, compound_parts, content_words, stem, token_set, tokenize, words
-from assistant.lang.words import word_list
+from assistant.lang.words import answer_cues, word_list
 from assistant.retrieve.hybrid import abbreviations
 from assistant.schema import ActivityRecord, Chunk
 from assistant.store.loaded import LoadedIndex
@@ -43,6 +54,9 @@ TIME_EXPRESSION = re.compile(
 Terms = list[frozenset[str]]
 #: Words at least this common in Swedish (Zipf scale) that the documents never use are no topic words.
 COMMON_WORD_ZIPF = 5.2
+#: A verb in the past or passive ("startade", "skickades", "beaktas") at least this common is a real verb.
+KNOWN_VERB_ZIPF = 3.0
+_PAST_OR_PASSIVE = compile_ci(PAST_OR_PASSIVE_ENDING)
 
 
 def index_idf(index: LoadedIndex) -> dict[str, float]:
@@ -133,21 +147,26 @@ def topic_terms(query: str, index: LoadedIndex, councils: list[str], language: s
     skip = QUESTION_WORDS | GENERIC_WORDS | COUNCIL_WORDS | {stem(w) for council in councils for w in words(council)}
     long_forms = {short.lower(): long for short, long in abbreviations(index).items()}
     groups: Terms = []
-    text = query.lower()
+    # the words that ask for the kind of fact ("hur länge", "vilka år", "hur ofta") are not its topic
+    text = _KIND_PHRASES.sub(" ", query.lower())
     if language == "en":
-        for phrase, terms in sorted(glossary().items(), key=lambda item: -len(item[0])):
-            if re.search(rf"\b{re.escape(phrase)}\b", text):
-                stems = frozenset(t for term in terms for t in tokenize(term)) - skip
-                if stems and stems not in groups:
-                    groups.append(stems)
-                text = re.sub(rf"\b{re.escape(phrase)}\b", " ", text)
+        for phrase, _, _ in glossary_matches(text):  # also inflected: "organises", "interim reports"
+            stems = frozenset(t for term in glossary()[phrase] for t in tokenize(term)) - skip
+            if stems and stems not in groups:
+                groups.append(stems)
+        text = without_glossary_phrases(text)
     skip_sorted = _sorted(frozenset(skip))
     for word in content_words(text):
         token = stem(word)
         if token in skip or (language == "en" and token not in idf) or _has_same_word(token, skip, skip_sorted):
             continue
-        if language == "sv" and token not in idf and not _related(token, idf) and swedish_zipf(word) >= COMMON_WORD_ZIPF:
-            continue  # a very common word the documents never use ("kom", "gjorde") says nothing about the topic
+        if language == "sv" and token not in idf and not _related(token, idf) and (
+                swedish_zipf(word) >= COMMON_WORD_ZIPF
+                or (_PAST_OR_PASSIVE.search(word) and swedish_zipf(word) >= KNOWN_VERB_ZIPF)):
+            # a very common word the documents never use ("kom", "gjorde"), or a real verb form they do not
+            # use ("startade", "skickades", "beaktas": the documents say it in other words), says nothing
+            # about the topic
+            continue
         alternatives = {token}
         if token not in idf and not _related(token, idf):
             head = _known_modifier(word, idf)  # "tandvårdsrelaterade" → "tandvård"
@@ -168,6 +187,16 @@ def topic_terms(query: str, index: LoadedIndex, councils: list[str], language: s
 
 
 #: At most this many corpus compounds stand in for the known first part of an unknown compound.
+def untranslated_words(query: str, index: LoadedIndex, councils: list[str]) -> list[str]:
+    """Content words of an English question that neither the glossary nor the documents know: the
+    question is about something specific that the lexical terms cannot name ("who plans and organises …")."""
+    idf = index_idf(index)
+    skip = QUESTION_WORDS | GENERIC_WORDS | COUNCIL_WORDS | {stem(w) for council in councils for w in words(council)}
+    text = without_glossary_phrases(query)
+    return [word for word in content_words(text) if stem(word) not in skip and stem(word) not in idf
+            and stem(word, "english") not in skip and not word.isdigit()]
+
+
 MAX_COMPOUND_FAMILY = 24
 
 
@@ -181,6 +210,11 @@ def _compounds_of(head: str, idf: dict[str, float]) -> list[str]:
             out.append(ordered[i])
         i += 1
     return out
+
+
+def with_compounds(group: frozenset[str], idf: dict[str, float], min_length: int = 5) -> frozenset[str]:
+    """A term group with the corpus's compounds of its stems ("forsk" → also "forskarskol")."""
+    return group.union(*(_compounds_of(term, idf) for term in group if len(term) >= min_length))
 
 
 def _known_modifier(word: str, idf: dict[str, float]) -> str:
@@ -208,6 +242,10 @@ def intent_terms(query: str, idf: dict[str, float], shorter: bool = True) -> Ter
         group = frozenset(known)
         if group and group not in terms:
             terms.append(group)
+    for word in words(query):  # "Varför …?": a sentence saying "syftet …" answers it
+        cues = frozenset(stem(cue) for cue in answer_cues().get(word, ()) if stem(cue) in idf)
+        if cues and cues not in terms:
+            terms.append(cues)
     return terms
 
 
@@ -297,6 +335,13 @@ def record_text(record: ActivityRecord) -> str:
                      record.owner, " ".join(record.contacts)])
 
 
+def record_subject_text(record: ActivityRecord) -> str:
+    """What an activity is about: its text without the follow-up measure (which may mention other things:
+    "… goda exempel på rådsmöten" does not make the activity about council meetings)."""
+    return " ".join([record.activity, record.focus_area, record.goal, record.content, record.section,
+                     record.owner, " ".join(record.contacts)])
+
+
 # A sentence is an evidence unit (see :mod:`assistant.ingest.units`).
 Sentence = Unit
 
@@ -323,25 +368,38 @@ def time_expression_phrase(text: str, before: int = 6, after: int = 3) -> str:
 
 
 _ASKS = [(kind, compile_ci(pattern)) for kind, pattern in (
-    ("email", ASKS_EMAIL), ("phone", ASKS_PHONE), ("year", ASKS_YEAR), ("day", ASKS_DAY), ("duration", ASKS_DURATION),
+    ("email", ASKS_EMAIL), ("phone", ASKS_PHONE), ("amount", ASKS_AMOUNT), ("frequency", ASKS_FREQUENCY),
+    ("percent", ASKS_PERCENT), ("clock", ASKS_CLOCK), ("year", ASKS_YEAR), ("day", ASKS_DAY), ("duration", ASKS_DURATION),
     ("time", ASKS_TIME), ("count", ASKS_COUNT), ("name", ASKS_NAME))]
 #: What a text must contain for each asked kind that is checked by one pattern.
-_ANSWER_PATTERNS = {"email": compile_ci(EMAIL), "phone": compile_ci(PHONE), "duration": compile_ci(DURATION)}
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_ANSWER_PATTERNS = {"email": compile_ci(EMAIL), "phone": compile_ci(PHONE), "duration": compile_ci(DURATION),
+                    "amount": compile_ci(AMOUNT), "frequency": compile_ci(FREQUENCY),
+                    "percent": compile_ci(PERCENT), "clock": compile_ci(CLOCK)}
+_KIND_PHRASES = compile_ci("|".join(f"(?:{p})" for p in (ASKS_YEAR, ASKS_DAY, ASKS_DURATION, ASKS_FREQUENCY, ASKS_CLOCK)))
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b(?!:\d)")  # not the year part of an SFS number ("2015:284")
 _DAY = compile_ci(DAY_OF_MONTH)
 _NUMBER = compile_ci(NUMBER)
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÅÄÖ][\wåäöÅÄÖ-]+")
 
 
-_COUNTED = re.compile(r"\bhur\s+många\s+([a-zåäö]{3,})")
+_COUNTED = re.compile(r"\bhur\s+många\s+(?:[a-zåäö]+-)?([a-zåäö]{3,})")
+_COUNTED_ENGLISH = compile_ci(HOW_MANY_ENGLISH)
 
 
 def _counted_noun(question: str) -> str:
-    """What a Swedish "hur många …" question counts ("timmar"), or "" ("hur många av dem", English)."""
+    """What a "hur många …" question counts ("timmar"; "ST-tjänster" → "tjänster"; English "how many
+    midwives" → the glossary's "barnmorskor"), or "" ("hur många av dem", a word the glossary lacks)."""
     match = _COUNTED.search(question)
-    if not match:
+    if match:
+        word = match.group(1)
+    else:
+        english = _COUNTED_ENGLISH.search(question)
+        if not english:
+            return ""
+        translated = [phrase for phrase, start, _ in glossary_matches(question) if start == english.start(1)]
+        word = glossary()[translated[0]][0].split()[-1].lower() if translated else ""
+    if not word:
         return ""
-    word = match.group(1)
     return "" if word in SWEDISH_STOPWORDS or stem(word) in QUESTION_WORDS or stem(word) in GENERIC_WORDS else word
 
 
@@ -352,6 +410,22 @@ def names_a_contact(text: str) -> bool:
     """Whether a text gives a contact: says "kontakt…" ("Kontakt:", "kontakta"), or has an e-mail or phone number."""
     return present(_CONTACT_STEM, token_set(text)) or bool(_ANSWER_PATTERNS["email"].search(text)
                                                          or _ANSWER_PATTERNS["phone"].search(text))
+
+
+#: How many words a number may stand from the noun it counts ("yrkesgrupper (22 stycken)").
+COUNT_WINDOW = 3
+
+
+def _number_near(sentence: str, noun: str, lowered_question: str) -> bool:
+    """Whether a number the question does not give stands within COUNT_WINDOW words of the counted noun."""
+    tokens = words(strip_bullet(sentence))
+    target = frozenset({stem(noun)})
+    noun_at = [i for i, token in enumerate(tokens) if _present(target, frozenset({stem(token)}))]
+    for i, token in enumerate(tokens):
+        if _NUMBER.fullmatch(token) and not _YEAR.fullmatch(token) and token not in lowered_question.split():
+            if any(abs(i - j) <= COUNT_WINDOW for j in noun_at):
+                return True
+    return False
 
 
 def states_count(question: str, sentence: str) -> bool:
@@ -378,6 +452,19 @@ def asks_for(question: str) -> str:
     return ""
 
 
+_LEADING_LABEL = re.compile(LEADING_LABEL)
+
+
+def adds_words(question: str, sentence: str) -> bool:
+    """Whether a sentence says anything beyond the question's own words (after a leading "Label:").
+
+    "Aktivitet: Samverka med övriga regionala vårdkompetensråd" answers nothing about that activity.
+    """
+    body = _LEADING_LABEL.sub("", strip_bullet(sentence), count=1)
+    asked = token_set(question)
+    return any(not _present(frozenset({token}), asked) for token in token_set(body) - asked)
+
+
 def adds_expected_information(question: str, sentence: str) -> bool:
     """Whether a sentence gives the kind of fact the question asks for, beyond what the question says.
 
@@ -397,6 +484,8 @@ def adds_expected_information(question: str, sentence: str) -> bool:
         noun = _counted_noun(lowered_question)
         if noun and not _present(frozenset({stem(noun)}), token_set(sentence)):
             return False  # "Hur många timmar …": a number of something else does not answer it
+        if noun:  # … and the number must count it: near the noun ("22 stycken" after "yrkesgrupper")
+            return _number_near(sentence, noun, lowered_question)
         return any(m.group(0).lower() not in lowered_question for m in _NUMBER.finditer(sentence)
                    if not _YEAR.fullmatch(m.group(0)))
     if asks == "time":

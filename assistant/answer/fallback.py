@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.answer.citations import CitationBuilder, cite_unit
-from assistant.answer.evidence import Terms, adds_expected_information, coverage
+from assistant.answer.evidence import Terms, adds_expected_information, adds_words, coverage
 from assistant.retrieve.sentences import ScoredUnit
 from assistant.settings import Settings
 from assistant.store.loaded import LoadedIndex
@@ -30,7 +30,7 @@ def score_units(units: list[ScoredUnit], terms: Terms, index: LoadedIndex, idf, 
     floor = settings.evidence_dense_floor
     out = []
     for scored in units:
-        if not adds_expected_information(query, scored.unit.quote):
+        if not adds_expected_information(query, scored.unit.quote) or not adds_words(query, scored.unit.quote):
             continue
         chunk = index.chunks[scored.position]
         lexical = 0.75 * coverage(terms, scored.unit.shown, idf) + 0.25 * coverage(terms, f"{scored.unit.shown} {chunk.section}", idf) \

@@ -5,28 +5,24 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from assistant.lang.councils import detect_councils, short_name
-from assistant.lang.patterns import WHEN, follow_up_verb
+from assistant.lang.councils import detect_councils, short_name, without_council_names
+from assistant.lang.patterns import (
+    COUNT_WORD,
+    CROSS_QUESTION,
+    FOLLOW_UP_OPENING,
+    INTENT_QUESTIONS,
+    REFERRING_WORD,
+    WHEN,
+    compile_ci,
+)
 from assistant.lang.tokens import content_words, stem
 from assistant.lang.words import word_list
 
-# Checked in order; the first match wins. "Vem/who" outranks "följs upp" ("Vem ansvarar för att följa upp …").
-INTENT_PATTERNS: list[tuple[str, str]] = [
-    ("contact", r"kontakt|\bcontact"),
-    ("owner", r"\bvem\b|\bvilka\s+(?:ansvarar|äger|genomför)|\bwho\b"),
-    ("goal", r"\bmål(?:et)?\s+(?:med|för)\b.*\baktivitet|\bgoal of\b.*\bactivity|\baim of\b"),
-    ("measure", r"\bmått(?:et)?\b|\bmäts\b|\bmeasured?\b|hur\s+följs\b|how\s+(?:is|are|will)\b.*\bfollowed up"),
-    ("followup", rf"{follow_up_verb(10)}|uppfölj|follow(?:ed)?[- ]?up|evaluat"),
-    ("owner", r"ansvar|genomför|\bowns?\b|responsib|in charge|carries? (?:it )?out"),
-    ("time", rf"{WHEN}|tidplan|tidpunkt|kvartal|datum|vilket år|\bwhen\b|deadline|timeline|which quarter|what date"),
-    ("list", r"\bvilka\b|\blista\b|räkna upp|hur många|\bwhich\b|\blist\b|how many|name the|what are the"),
-]
-CROSS_PATTERN = re.compile(r"skiljer|jämför|skillnad|\bbåda\b|\bbåde\b|respektive|differ|compare|difference|\bboth\b|\beach\b",
-                           re.IGNORECASE)
-COUNT_WORDS = re.compile(r"\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\b",
-                         re.IGNORECASE)
-FOLLOWUP_START = re.compile(r"^\s*(och|men|samt|än|då|and|what about|how about|hur är det|gäller det|också)\b", re.IGNORECASE)
-REFERRING = re.compile(r"\b(det|den|dessa|denna|detta|de|dem|it|that|this|those|they|them)\b", re.IGNORECASE)
+INTENT_PATTERNS = INTENT_QUESTIONS
+CROSS_PATTERN = compile_ci(CROSS_QUESTION)
+COUNT_WORDS = compile_ci(COUNT_WORD)
+FOLLOWUP_START = compile_ci(FOLLOW_UP_OPENING)
+REFERRING = compile_ci(REFERRING_WORD)
 # Pure interrogatives: they say nothing about what the answer is about or how to find it.
 INTERROGATIVES = {stem(w) for w in word_list("interrogatives")}
 # Words that say what kind of answer is wanted, not what it is about.
@@ -112,7 +108,5 @@ def resolve_followup(question: str, previous: list[str], known_councils: list[st
         prev_words = " ".join(w for w in re.findall(r"\w+", prev_query) if stem(w.lower()) in QUESTION_WORDS)
         return clean_question(f"{question} {prev_words if not has_own_intent else ''} {context}"), intent
     if new_councils:
-        for council in prev_councils:
-            name = short_name(council)
-            prev_query = re.sub(rf"\b{re.escape(name)}\b", " ", prev_query, flags=re.IGNORECASE)
+        prev_query = without_council_names(prev_query, prev_councils)  # every name it gave them ("the national council's")
     return clean_question(f"{prev_query} {question}"), intent

@@ -124,6 +124,12 @@ def column_words() -> frozenset[str]:
     return frozenset(words)
 
 
+def field_line(label: str, value: str) -> str:
+    """A field as shown: "Ansvarig: Region X"; a question as label is followed by its answer ("Vad kostar
+    förslagen? 48 miljoner kronor")."""
+    return f"{label} {value}" if label.endswith("?") else f"{label}: {value}"
+
+
 def split_contacts(value: str) -> list[str]:
     """"Anna Letterstål och Elina Mäki-Torko" → ["Anna Letterstål", "Elina Mäki-Torko"]."""
     parts = re.split(r"\s*(?:,|\boch\b|\band\b|&|/)\s*", value)

@@ -7,15 +7,20 @@ Layouts are recognised from the text itself, never from a file name:
   after a table with as many columns continues that table (a table broken over a page);
 * **Markdown pipe tables** – ``| Aktivitet | Ansvarig |`` with a ``|---|---|`` separator row, read
   like tab tables;
+* **two-column tables** – a key–value table ("Diarienummer | S2025/01234") is one chunk whose fields
+  are its rows, a question–answer table ("Fråga | Svar") one chunk per question; two columns headed
+  by record fields ("Aktivitet | Ansvarig") are a tab table;
 * **labelled records** – runs of ``Label: value`` paragraphs (``Mål:``, ``Aktivitet:``,
-  ``Tidpunkt:`` …) with at least three distinct labels, optionally under a header such as
-  "Mål och aktivitet 2";
+  ``Tidpunkt:`` …, also as list items with the label in emphasis: ``- **Ansvarig:** …``) with at
+  least three distinct labels, optionally under a header such as "Mål och aktivitet 2"; under a
+  heading and without an activity label, the heading is the activity ("### 1. Introduktionsår");
 * **column-flattened tables** – a header made only of column labels ("Aktivitet" /
   "Genomförande Innehåll") followed by blocks where an activity is followed by a block that starts
   with an organisational role (Arbetsutskottet, Rådet, Arbetsgrupp …);
 * **slide decks** – text broken into many short segments by runs of blank lines;
 * everything else – paragraphs and bulleted/numbered lists under detected headings (Markdown
-  headings, short standalone lines, numbered section headings such as "2.1 Bakgrund").
+  headings, short standalone lines, numbered section headings such as "2.1 Bakgrund"); a list's
+  lead-in and short lines in a row that head no text (signatures, an address) are text.
 
 Column labels are recognised by meaning (:mod:`assistant.ingest.activities`, ``lang/data/columns.json``).
 """
@@ -25,10 +30,10 @@ from __future__ import annotations
 import hashlib
 import re
 
-from assistant.ingest.activities import column_words, is_column_label
+from assistant.ingest.activities import canonical_field, column_words, field_line, is_column_label
 from assistant.lang.spelling import fold
 from assistant.schema import KIND_ACTIVITY, KIND_LIST, KIND_PARAGRAPH, KIND_SLIDE, Chunk, Document
-from assistant.text import join_lines
+from assistant.text import join_lines, strip_markup
 
 MAX_PROSE_CHARS = 900
 MAX_SLIDE_CHARS = 1400
@@ -49,6 +54,11 @@ ROLE_PATTERN = re.compile(
     r"Sekretariat(?:et)?|Nätverk(?:et)?)\b"
 )
 _LABEL_LINE = re.compile(r"^\s*([A-ZÅÄÖ][A-Za-zÅÄÖåäö]+(?:[ -][a-zåäöA-ZÅÄÖ]+){0,3}):\s+(\S.*)$")
+# A label in a list item or in emphasis ("- **Ansvarig:** Region X", "* __Tidplan__: Q2 2026"); it counts
+# only when the label is a column label (a list item "- Kvantitativ data: …" stays a list item).
+_MARKED_LABEL_LINE = re.compile(
+    r"^\s*(?:[-*•●▪–]\s+)?(?:\*\*|__)?([A-ZÅÄÖ][A-Za-zÅÄÖåäö]+(?:[ -][a-zåäöA-ZÅÄÖ]+){0,3})(?:\*\*|__)?:(?:\*\*|__)?\s+(\S.*)$"
+)
 _BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·*–-]{1,2}|\d{1,2}[.)]|[a-z][.)])\s*\S")
 _NUMBERED_HEADING = re.compile(r"^[A-ZÅÄÖ][\wåäöÅÄÖ]*(?:\s+och\s+\w+)?\s+\d{1,2}\b")
 _URL_LINE = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$")
@@ -79,7 +89,7 @@ def _make_chunk(doc: Document, start: int, end: int, kind: str, section: str, te
 
 
 def _fields_text(fields: dict[str, str]) -> str:
-    return "\n".join(f"{label}: {value}" for label, value in fields.items() if value)
+    return "\n".join(field_line(label, value) for label, value in fields.items() if value)
 
 
 # ---------------------------------------------------------------- tab tables
@@ -98,7 +108,8 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 def _is_tab_header(cells: list[str]) -> bool:
     """Short label cells; a year only in a known column label ("Aktivitet 2025"), never in a data cell."""
-    return len(cells) >= 3 and all(_header_cell(cell) for cell in cells) and not any(
+    wide_enough = len(cells) >= 3 or (len(cells) == 2 and all(canonical_field(cell) for cell in cells))
+    return wide_enough and all(_header_cell(cell) for cell in cells) and not any(
         re.search(r"\d{4}", cell) and not is_column_label(_YEAR.sub("", cell).strip(" -–:")) for cell in cells
     )
 
@@ -183,6 +194,29 @@ def _unique_labels(header: list[str]) -> list[str]:
     return labels
 
 
+_EMBEDDED_LABEL = re.compile(r"(?:^|(?<=\s))([A-ZÅÄÖ][A-Za-zÅÄÖåäö]+(?:[ -][a-zåäö]+){0,2}):\s+(?=\S)")
+
+
+def _split_embedded_labels(fields: dict[str, str]) -> dict[str, str]:
+    """A cell that carries a field the table has no column for, after its label ("Vårdsamverkan Fyrbodal
+    Kontakt: Helena Strand" in the Ansvarig column: a line of the cell in the source) → that field on
+    its own ("Kontakt": "Helena Strand"); the cell keeps what stands before the label."""
+    present = {canonical_field(label) for label in fields}
+    out: dict[str, str] = {}
+    for label, value in fields.items():
+        found = [(m, canonical_field(m.group(1))) for m in _EMBEDDED_LABEL.finditer(value)]
+        found = [(m, name) for m, name in found if name and name not in present and m.group(1) not in fields]
+        if not found:
+            out[label] = value
+            continue
+        out[label] = value[: found[0][0].start()].strip()
+        for n, (match, name) in enumerate(found):
+            end = found[n + 1][0].start() if n + 1 < len(found) else len(value)
+            out.setdefault(match.group(1), value[match.end():end].strip())
+            present.add(name)
+    return out
+
+
 def tab_table_chunks(doc: Document, section_of, consumed: list[bool]) -> list[Chunk]:
     """One activity chunk per row of the tab and pipe tables; a cell beyond the header is kept as "Kolumn N"."""
     chunks = []
@@ -206,7 +240,7 @@ def tab_table_chunks(doc: Document, section_of, consumed: list[bool]) -> list[Ch
             cells = (cells + [""] * len(header))[: len(header)]
             group = cells[0] or group
             cells[0] = cells[0] or group
-            fields = dict(zip(labels, cells))
+            fields = _split_embedded_labels(dict(zip(labels, cells)))
             fields.update((f"Kolumn {n}", value) for n, value in enumerate(extra, start=len(header) + 1) if value)
             if sum(1 for value in cells[1:] + extra if value) == 0:
                 group_rows.add(index)  # a row naming a group ("Fokusområde 2" across the table) stays prose
@@ -218,20 +252,85 @@ def tab_table_chunks(doc: Document, section_of, consumed: list[bool]) -> list[Ch
     return chunks
 
 
+# ------------------------------------------------------- two-column tables
+#: A cell of a header row over a two-column table has at most this many words ("Fråga", "Svar").
+MAX_PAIR_HEADER_WORDS = 3
+
+
+def _pair_header(rows: list[list[str]]) -> bool:
+    """Whether the first row of a two-column table labels its columns: both cells are column labels,
+    or it is short while the rows below ask questions ("Fråga | Svar" over "Vad kostar …? | …")."""
+    first, rest = rows[0], rows[1:]
+    if all(is_column_label(cell) for cell in first):
+        return True
+    questions = sum(1 for cells in rest if cells[0].endswith("?"))
+    return not first[0].endswith("?") and 2 * questions >= len(rest) \
+        and all(len(cell.split()) <= MAX_PAIR_HEADER_WORDS for cell in first)
+
+
+def pair_table_chunks(doc: Document, section_of, consumed: list[bool]) -> list[Chunk]:
+    """Two-column tables that no header made an activity table: key–value tables ("Diarienummer |
+    S2025/01234", "Kontaktperson | Karin Berglund") become one chunk whose fields are the rows (an
+    activity record when a key names the activity), question–answer tables ("Fråga | Svar") one chunk
+    per question with the question as the label of its answer. A header row is left out of the fields."""
+    lines, chunks, i = doc.lines, [], 0
+    while i < len(lines):
+        if consumed[i] or "\t" not in lines[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and not consumed[j] and "\t" in lines[j]:
+            j += 1
+        rows = [(k, cells) for k in range(i, j) if any(cells := _tab_cells(lines[k]))]
+        pairs = [(k, cells) for k, cells in rows if len(cells) == 2 and cells[0]]
+        if len(rows) < 2 or len(pairs) < len(rows):
+            i = j
+            continue
+        if _pair_header([cells for _, cells in pairs]):
+            pairs = pairs[1:]
+        if sum(1 for _, (key, _value) in pairs if key.endswith("?")) * 2 >= len(pairs):
+            for k, (question, answer) in pairs:
+                if answer:
+                    fields = {question: answer}
+                    chunks.append(_make_chunk(doc, k, k, KIND_PARAGRAPH, section_of(i), _fields_text(fields), fields))
+        else:
+            fields = {key.rstrip(" :"): value for _, (key, value) in pairs if value}
+            kind = KIND_ACTIVITY if any(canonical_field(key) == "activity" for key in fields) else KIND_PARAGRAPH
+            if fields:
+                chunks.append(_make_chunk(doc, i, j - 1, kind, section_of(i), _fields_text(fields), fields))
+        for k in range(i, j):
+            consumed[k] = True
+        i = j
+    return chunks
+
+
 # ------------------------------------------------------- labelled records
+def label_match(line: str) -> tuple[str, str] | None:
+    """(label, value) of a ``Label: value`` line, also as a list item or with the label in emphasis
+    ("- **Ansvarig:** Region X") when the label is a column label; None for other lines."""
+    match = _LABEL_LINE.match(line)
+    if match:
+        return match.group(1).strip(), match.group(2)
+    match = _MARKED_LABEL_LINE.match(line)
+    if match and is_column_label(match.group(1)):
+        return match.group(1).strip(), match.group(2)
+    return None
+
+
 def _label_paragraphs(lines: list[str], consumed: list[bool]) -> list[tuple[int, int, str, list[str]]]:
     """(start, end, label, lines) for each ``Label: value`` paragraph with its continuation lines."""
     paragraphs = []
     i = 0
     while i < len(lines):
-        match = _LABEL_LINE.match(lines[i]) if not consumed[i] else None
+        match = label_match(lines[i]) if not consumed[i] else None
         if not match:
             i += 1
             continue
         j = i + 1
-        while j < len(lines) and not consumed[j] and not _blank(lines[j]) and not _LABEL_LINE.match(lines[j]):
+        while j < len(lines) and not consumed[j] and not _blank(lines[j]) and not label_match(lines[j]) \
+                and not _MD_HEADING.match(lines[j]):
             j += 1
-        paragraphs.append((i, j - 1, match.group(1).strip(), lines[i:j]))
+        paragraphs.append((i, j - 1, match[0], [match[1], *lines[i + 1:j]]))
         i = j
     return paragraphs
 
@@ -253,21 +352,58 @@ def labelled_record_chunks(doc: Document, section_of, consumed: list[bool]) -> l
 
     chunks = []
     for record in records:
-        if len({p[2] for p in record}) < 3:
-            continue
         start, end = record[0][0], record[-1][1]
-        header_index = _record_header(lines, start)
+        labels = {p[2] for p in record}
+        named = _named_by_heading(lines, start, consumed, labels)
+        if len(labels) + bool(named) < 3:
+            continue
+        header_index = None if named else _record_header(lines, start)
         fields: dict[str, str] = {}
         if header_index is not None:
             fields["Rubrik"] = join_lines([lines[header_index]])
             start = header_index
+        if named:
+            start, activity, description = named
+            fields[ACTIVITY_LABEL] = activity
+            if description:
+                fields[DESCRIPTION_LABEL] = description
         for p_start, _p_end, label, p_lines in record:
-            first = _LABEL_LINE.match(p_lines[0]).group(2)
-            fields[label] = join_lines([first] + p_lines[1:]).rstrip(" .") if label else ""
+            fields[label] = join_lines(p_lines).rstrip(" .") if label else ""
         chunks.append(_make_chunk(doc, start, end, KIND_ACTIVITY, section_of(start), _fields_text(fields), fields))
         for k in range(start, end + 1):
             consumed[k] = True
     return chunks
+
+
+#: Field labels of a record named by the heading above it: the heading is its activity, the prose
+#: between them its description.
+ACTIVITY_LABEL = "Aktivitet"
+DESCRIPTION_LABEL = "Beskrivning"
+_SECTION_NUMBER_PREFIX = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})*\.?|[A-Za-z][.)])\s+")
+#: At most this many lines of prose between a heading and the labels of the record it names.
+MAX_RECORD_DESCRIPTION_LINES = 8
+
+
+def _named_by_heading(lines: list[str], start: int, consumed: list[bool], labels: set[str]) -> tuple[int, str, str] | None:
+    """(heading line, activity, description) when the labelled lines at ``start`` have no activity of
+    their own but fill record fields (owner, timeline …) and stand under a heading, with at most a
+    short description between: "### 1. Introduktionsår" / prose / "- **Ansvarig:** …". The heading,
+    without its number, is the activity."""
+    fields = {canonical_field(label) for label in labels}
+    if "activity" in fields or not fields - {None, "content", "goal", "focus_area"}:
+        return None
+    k, prose = start - 1, []
+    while k >= 0 and start - k <= MAX_RECORD_DESCRIPTION_LINES + 2 and not consumed[k]:
+        if _MD_HEADING.match(lines[k]):
+            activity = _SECTION_NUMBER_PREFIX.sub("", join_lines([lines[k]]))
+            description = units_text(lines, k + 1, start - 1) if prose else ""
+            if activity and len(description) <= MAX_PROSE_CHARS and not any(label_match(line) for line in prose):
+                return k, activity, description.replace("\n", " ")
+            return None
+        if not _blank(lines[k]):
+            prose.append(lines[k])
+        k -= 1
+    return None
 
 
 def _record_header(lines: list[str], start: int) -> int | None:
@@ -414,6 +550,9 @@ def _flattened_rows(lines: list[str], blocks: list[tuple[int, int]]) -> list[tup
 def detect_headings(lines: list[str], consumed: list[bool]) -> dict[int, tuple[int, str]]:
     """Line index → (level, heading text) for Markdown and plain-text headings."""
     headings: dict[int, tuple[int, str]] = {}
+    guessed: list[int] = []  # headings by their look alone (no "#", no section number)
+    merged: set[int] = set()  # second lines of wrapped titles
+    cards: set[int] = set()  # short lines right above a "Label: value" line
     for i, line in enumerate(lines):
         if consumed[i] or _blank(line):
             continue
@@ -430,19 +569,84 @@ def detect_headings(lines: list[str], consumed: list[bool]) -> dict[int, tuple[i
                 and len(text.split()) <= 12 and text[-1] not in ".,;:-–":
             headings[i] = (2 + number.group(1).rstrip(".").count("."), text)  # "2.1 Bakgrund" is level 3
             continue
-        if not prev_blank or "\t" in line or _BULLET.match(line) or _LABEL_LINE.match(line):
+        if not prev_blank or "\t" in line or _BULLET.match(line) or label_match(line):
             continue
+        if _FULL_DATE.search(text) and len(text.split()) <= MAX_DATE_LINE_WORDS:
+            continue  # "Publicerad 3 september 2026", "Stockholm 2026-05-20": a dateline, not a heading
         if not (3 <= len(text) <= 90 and text[0].isupper() and text[-1] not in ".,;:-–" and len(text.split()) <= 11):
             continue
         if not _blank(nxt) and join_lines([nxt])[:1].islower():
             continue  # a sentence wrapped onto the next line, not a heading
         tail = join_lines([nxt])
-        if tail and len(tail.split()) <= 3 and not tail.endswith(".") and not _BULLET.match(nxt):
+        if tail and not _BULLET.match(nxt) and tail.endswith((".", "!", "?")) and (i + 1) not in headings \
+                and len(tail.split()) <= 3:
+            continue  # "… samordnare Eva Lindqvist, Västra" / "Götalandsregionen.": a sentence's last words
+        if _introduces_list(lines, i, consumed):
+            continue  # "Socialstyrelsen föreslår att" / "- utbildningsplatserna …": a list's lead-in
+        if not _blank(nxt) and not consumed[i + 1] and label_match(nxt):
+            cards.add(i)  # "Jakob Nord, presskontakt" / "Telefon: 010-…": a contact card, not a heading
+        after_tail = lines[i + 2] if i + 2 < len(lines) else ""
+        if tail and len(tail.split()) <= 3 and not tail.endswith(".") and not _BULLET.match(nxt) \
+                and (_blank(after_tail) or "\t" in after_tail):  # a block of short lines is no wrapped title
             text = f"{text} {tail}"  # a title wrapped onto a short second line ("… verksamhetsplan" / "2026")
             consumed[i + 1] = True
+            merged.add(i + 1)
         level = 3 if _NUMBERED_HEADING.match(text) else 2
         headings[i] = (level, text)
+        guessed.append(i)
+    _drop_runs_of_short_lines(lines, headings, guessed, merged, consumed, cards)
     return headings
+
+
+def _drop_runs_of_short_lines(lines: list[str], headings: dict[int, tuple[int, str]], guessed: list[int],
+                              merged: set[int], consumed: list[bool], cards: set[int]) -> None:
+    """Short lines taken for headings by their look alone, one or several following each other with
+    nothing but blank lines between, are text when they head no text of their own (a marked heading
+    or the end of the document follows them) — signatures ("På regeringens vägnar" / "Maria Lund" /
+    "Jonas Ek"), an addressee above a title — or when some of them stand on adjacent lines (an address,
+    a copy list, a press contact) or right above a ``Label: value`` line (``cards``: "Jakob Nord,
+    presskontakt" / "Telefon: …"). Title lines over a document's first paragraph stay headings."""
+    runs: list[list[int]] = []
+    for i in guessed:
+        previous = runs[-1][-1] if runs else None
+        last = previous + 1 if previous is not None and previous + 1 in merged else previous
+        if last is not None and all(_blank(line) for line in lines[last + 1:i]):
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    for run in runs:
+        adjacent = any(b == a + 1 or (a + 1 in merged and b == a + 2) for a, b in zip(run, run[1:]))
+        end = run[-1] + 1 + (run[-1] + 1 in merged)
+        after = next((k for k in range(end, len(lines)) if not _blank(lines[k])), None)
+        heads_nothing = after is None or (not consumed[after] and _MD_HEADING.match(lines[after]) is not None)
+        if heads_nothing or adjacent or cards.intersection(run):
+            for i in run:
+                del headings[i]
+                if i + 1 in merged:
+                    consumed[i + 1] = False
+
+
+#: A line giving a full date in at most this many words is a dateline (no heading).
+MAX_DATE_LINE_WORDS = 6
+_FULL_DATE = re.compile(
+    r"\b(?:\d{4}-\d{2}-\d{2}|\d{1,2}\s+(?:jan(?:uari)?|feb(?:ruari)?|mar(?:s)?|apr(?:il)?|maj|jun(?:i)?|jul(?:i)?|"
+    r"aug(?:usti)?|sep(?:t|tember)?|okt(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+\d{4})\b",
+    re.IGNORECASE,
+)
+_LIST_ITEM_TEXT = re.compile(r"^\s*(?:[•●▪◦‣∙·*–-]{1,2}|\d{1,2}[.)]|[a-z][.)])\s*(\S)")
+
+
+def _introduces_list(lines: list[str], i: int, consumed: list[bool]) -> bool:
+    """Whether the line at ``i`` begins a sentence that list items finish: the next non-blank line (at
+    most one blank line between) is a list item starting with a lower-case letter."""
+    for k in range(i + 1, min(i + 3, len(lines))):
+        if consumed[k]:
+            return False
+        if _blank(lines[k]):
+            continue
+        item = _LIST_ITEM_TEXT.match(strip_markup(lines[k]))
+        return bool(item) and item.group(1).islower()
+    return False
 
 
 class SectionIndex:
@@ -611,6 +815,7 @@ def chunk_document(doc: Document) -> list[Chunk]:
     # Tables first (their lines must not be mistaken for headings); sections are filled in after.
     no_section = lambda index: ""  # noqa: E731 - sections are resolved once headings are known
     chunks = tab_table_chunks(doc, no_section, consumed)
+    chunks += pair_table_chunks(doc, no_section, consumed)
     chunks += flattened_table_chunks(doc, no_section, consumed)
     chunks += labelled_record_chunks(doc, no_section, consumed)
     if not chunks and looks_like_slides(lines):

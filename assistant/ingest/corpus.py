@@ -8,9 +8,10 @@ against the original lines.
 
 Files are read as text with their layout kept where it carries meaning: Word and HTML tables and the
 tables of a PDF become one tab-separated line per row (the chunker's tab tables), headings become
-Markdown "#" lines, list items "- " lines. A PDF's tables are read with pdfplumber, the rest of a PDF
-(and all of it where pdfplumber fails) with pypdf; the lines are what the reader produced, and quotes
-are checked against them.
+Markdown "#" lines, list items "- " lines. A PDF is read with pdfplumber (its pages with pypdf where
+pdfplumber fails): lines in a larger font or wholly in bold become "#" headings, the running header
+and footer repeated on its pages are dropped; the lines are what the reader produced, and quotes are
+checked against them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,11 +29,13 @@ from assistant.schema import Document
 from assistant.settings import Settings
 from assistant.text import join_lines
 
-# A council by name: "Regionalt vårdkompetensråd X", "Regionala vårdkompetensrådet (i) X", "RVKR X".
+# A council by name: "Regionalt vårdkompetensråd X", "Regionala vårdkompetensrådet (i) X", "RVKR X";
+# a region's name may join two names with a hyphen ("Stockholm-Gotland").
+_REGION_NAME = r"([A-ZÅÄÖ][A-Za-zÅÄÖåäö]+(?:-[A-ZÅÄÖ][A-Za-zÅÄÖåäö]+)?)"
 _REGIONAL_COUNCIL = re.compile(
-    r"(?i:\bregional[at]?\s+vårdkompetensråd(?:et)?)\s+(?:i\s+)?([A-ZÅÄÖ][A-Za-zÅÄÖåäö]+)"
+    rf"(?i:\bregional[at]?\s+vårdkompetensråd(?:et)?)\s+(?:i\s+)?{_REGION_NAME}"
 )
-_RVKR = re.compile(r"\bRVKR\s+([A-ZÅÄÖ][A-Za-zÅÄÖåäö]+)")
+_RVKR = re.compile(rf"\bRVKR\s+{_REGION_NAME}")
 # A healthcare region: "X sjukvårdsregion(en)", "Sjukvårdsregion X".
 _HEALTHCARE_REGION = re.compile(
     r"\b([A-ZÅÄÖ][a-zåäö]+)\s+sjukvårdsregion(?:en)?\b|\b[Ss]jukvårdsregion(?:en)?\s+([A-ZÅÄÖ][a-zåäö]+)"
@@ -42,6 +46,19 @@ _NOT_REGIONS = {"Alla", "Annan", "Den", "Denna", "Det", "Egen", "En", "Ett", "He
 _NATIONAL_COUNCIL = re.compile(r"nationella vårdkompetensråd", re.IGNORECASE)
 #: A vertical gap between two text lines of a PDF page larger than this many line heights is a paragraph break.
 PDF_PARAGRAPH_GAP = 0.7
+#: A PDF line whose font is at least this many times the body text's size is a heading (of at most
+#: ``PDF_MAX_HEADING_WORDS`` words).
+PDF_HEADING_SIZE_RATIO = 1.15
+PDF_MAX_HEADING_WORDS = 20
+#: A line that opens or closes at least this share of a PDF's pages is its running header or footer.
+PDF_FURNITURE_SHARE = 0.5
+#: A line wholly in bold of at most this many words is a heading, where at most this share of the text is bold.
+PDF_MAX_BOLD_HEADING_WORDS = 12
+PDF_MAX_BOLD_SHARE = 0.3
+_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+_CID_BULLET = re.compile(r"^\s*\(cid:\d+\)\s*")
+_CID = re.compile(r"\(cid:\d+\)")
+_LIGATURES = re.compile("[\ufb00-\ufb06]")
 # HTML elements whose text is not the page's content, and those that stand on lines of their own.
 _HTML_DROPPED = {"script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "head", "nav",
                  "button", "select", "input", "textarea"}
@@ -137,47 +154,147 @@ def _read_pdf(path: Path, limits: ReadLimits = NO_LIMITS) -> str:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise DocumentError(f"PDF-filen kunde inte läsas ({type(exc).__name__}).") from exc
-    # Pages with tables are read again with pdfplumber, which sees the table's cells.
-    for number, text in _pdf_table_pages(path).items():
+    # The pages are read again with pdfplumber, which sees the tables' cells and the font sizes.
+    for number, text in _pdf_plumber_pages(path).items():
         if number < len(pages):
             pages[number] = text
     # Pages are separated by three empty lines, the same break the slide detector recognises.
-    return "\n\n\n\n".join(pages)
+    return "\n\n\n\n".join(drop_page_furniture(pages))
+
+
+def _furniture_key(line: str) -> str:
+    """A page's running header or footer compared across pages: page numbers and spacing ignored."""
+    return re.sub(r"\d+", "#", " ".join(line.split())).lower()
+
+
+def drop_page_furniture(pages: list[str]) -> list[str]:
+    """Pages without their running header and footer: a first or last line that (its numbers aside)
+    is also the first or last line of at least ``PDF_FURNITURE_SHARE`` of the pages, two at least
+    ("Regionalt vårdkompetensråd Västra", "Handlingsplan 2026 – sida 2"). A table row is never one,
+    nor a heading ("# Kapitel 3" atop each page), nor a line of a page with fewer than three lines of text."""
+    if len(pages) < 2:
+        return pages
+    split = [page.split("\n") for page in pages]
+
+    def ends(lines: list[str]) -> list[int]:
+        """The first and last line of a page that has text besides them."""
+        filled = [k for k, line in enumerate(lines) if line.strip()]
+        ends = filled[:1] + filled[-1:] if len(filled) >= 3 else []
+        return [k for k in ends if "\t" not in lines[k] and not lines[k].startswith("#")]
+
+    counts: dict[str, int] = {}
+    for lines in split:
+        for key in {_furniture_key(lines[k]) for k in ends(lines)}:
+            counts[key] = counts.get(key, 0) + 1
+    repeated = {key for key, count in counts.items() if count >= max(2, PDF_FURNITURE_SHARE * len(pages))}
+    if not repeated:
+        return pages
+    out = []
+    for lines in split:
+        drop = {k for k in ends(lines) if _furniture_key(lines[k]) in repeated}
+        kept = [line for k, line in enumerate(lines) if k not in drop]
+        while kept and not kept[0].strip():
+            kept.pop(0)
+        while kept and not kept[-1].strip():
+            kept.pop()
+        out.append("\n".join(kept))
+    return out
 
 
 def _table_cell(value: str | None) -> str:
     """A PDF table cell on one line: wrapped lines joined (and words hyphenated over them rejoined)."""
-    return join_lines((value or "").split("\n"))
+    return join_lines([pdf_glyphs(line) for line in (value or "").split("\n")])
 
 
-def _pdf_table_pages(path: Path) -> dict[int, str]:
-    """Page index → text for the pages of a PDF that have tables (pdfplumber; lines ruled as a table).
+def pdf_glyphs(text: str) -> str:
+    """A PDF line in plain characters: the glyph codes pdfminer gives for characters a font does not
+    map ("(cid:127)") dropped — one that opens the line is its list bullet ("• ") —, typographic
+    ligatures spelt out ("speciﬁk" → "specifik") and soft hyphens dropped, except one that ends the
+    line: that is a word broken over the line, written "-" so that joining the lines rejoins it."""
+    if "(cid:" in text:
+        text = _CID.sub("", _CID_BULLET.sub("• ", text))
+    if _LIGATURES.search(text):
+        text = _LIGATURES.sub(lambda match: unicodedata.normalize("NFKC", match.group(0)), text)
+    if "\xad" in text:
+        text = text.rstrip()
+        text = text[:-1].replace("\xad", "") + "-" if text.endswith("\xad") else text.replace("\xad", "")
+    return text
+
+
+def _pdf_plumber_pages(path: Path) -> dict[int, str]:
+    """Page index → text of every page of a PDF read with pdfplumber (tables: lines ruled as a table).
 
     Text lines outside the tables and the tables' rows are kept in reading order, top to bottom; a
     table is one tab-separated line per row with an empty line before and after it, so that the
     chunker reads it as a tab table (a header row repeated on a later page is a header there too).
+    A line set in a font clearly larger than the body text is a heading ("#" by size, the largest
+    first; a heading wrapped over lines is one line), and so is a short line wholly in bold where the
+    body text is not bold. Each page is reduced to its lines (text, position, font size, bold) and
+    released before the next is read, so a long PDF costs no more memory than its longest page.
     Empty when pdfplumber is missing or fails on the file: pypdf's text of every page is kept then."""
     try:
         import pdfplumber
     except ImportError:
         return {}
     found: dict[int, str] = {}
+    sizes_seen: dict[float, int] = {}  # font size → characters outside the tables (the body text's size)
+    bold_seen = [0, 0]  # characters in bold, all characters outside the tables
+    pages: list[tuple[list, list[dict]]] = []
     try:
         with pdfplumber.open(str(path)) as pdf:
-            for number, page in enumerate(pdf.pages):
+            for page in pdf.pages:
                 # a ruled box around text is no table: a table has rows of at least two cells
-                extracted = [(table, table.extract()) for table in page.find_tables()]
-                tables = [(table, rows) for table, rows in extracted if max(map(len, rows), default=0) >= 2]
-                if tables:
-                    found[number] = "\n".join(_pdf_page_lines(page, tables))
+                extracted = [(table.bbox, table.extract()) for table in page.find_tables()]
+                tables = [(bbox, rows) for bbox, rows in extracted if max(map(len, rows), default=0) >= 2]
+                pages.append((tables, [_pdf_line(line, sizes_seen, bold_seen) for line in _pdf_text_lines(page, tables)]))
+                page.close()
+        sizes = _pdf_heading_sizes(sizes_seen)
+        bold = bold_seen[1] > 0 and bold_seen[0] <= PDF_MAX_BOLD_SHARE * bold_seen[1]
+        for number, (tables, text_lines) in enumerate(pages):
+            found[number] = "\n".join(_pdf_page_lines(text_lines, tables, sizes, bold))
     except Exception:  # pdfminer raises many kinds of errors on damaged files, which pypdf did read
         return {}
     return found
 
 
-def _pdf_page_lines(page, tables) -> list[str]:
-    """A page's text lines and table rows (``tables``: (table, extracted rows)) from top to bottom."""
-    boxes = [table.bbox for table, _ in tables]
+def _pdf_line(line: dict, sizes_seen: dict[float, int], bold_seen: list[int]) -> dict:
+    """A pdfplumber text line as what the reader keeps of it: its text, position, median font size and
+    whether it is wholly in bold; its characters are counted into ``sizes_seen`` and ``bold_seen``."""
+    chars = [char for char in line.get("chars", []) if char.get("text", "").strip()]
+    sizes = sorted(round(float(char.get("size") or 0.0), 1) for char in chars)
+    bold = [bool(_BOLD_FONT.search(str(char.get("fontname", "")))) for char in chars]
+    for size in sizes:
+        sizes_seen[size] = sizes_seen.get(size, 0) + 1
+    bold_seen[0] += sum(bold)
+    bold_seen[1] += len(chars)
+    return {"text": line["text"], "top": line["top"], "bottom": line["bottom"],
+            "size": sizes[len(sizes) // 2] if sizes else 0.0, "bold": bool(chars) and all(bold)}
+
+
+def _pdf_heading_sizes(counts: dict[float, int]) -> list[float]:
+    """Font sizes of a PDF's headings, largest first: sizes at least ``PDF_HEADING_SIZE_RATIO`` times the
+    body text's (the size most characters have; ``counts``: size → characters), at most three."""
+    if not counts:
+        return []
+    body = max(counts, key=lambda size: counts[size])
+    return sorted((size for size in counts if size >= PDF_HEADING_SIZE_RATIO * body), reverse=True)[:3]
+
+
+def _line_heading_level(line: dict, sizes: list[float], bold: bool = False) -> int:
+    """1, 2, 3 for a text line set in a heading size (``sizes``); with ``bold``, the next level for a
+    short line set wholly in bold ("Regeringens beslut", "Skälen för regeringens beslut"); 0 for other lines."""
+    text = line["text"].strip()
+    if not line["size"] or len(text.split()) > PDF_MAX_HEADING_WORDS or text.endswith((".", ",", ";")):
+        return 0  # a sentence in a larger font is no heading
+    level = next((n for n, heading in enumerate(sizes, start=1) if line["size"] >= heading), 0)
+    if not level and bold and line["bold"] and len(text.split()) <= PDF_MAX_BOLD_HEADING_WORDS and not text.endswith(":"):
+        return len(sizes) + 1
+    return level
+
+
+def _pdf_text_lines(page, tables) -> list[dict]:
+    """pdfplumber's text lines of a page outside its tables (``tables``: (bbox, extracted rows))."""
+    boxes = [bbox for bbox, _ in tables]
 
     def outside_tables(obj) -> bool:
         if obj.get("object_type") != "char":
@@ -185,23 +302,50 @@ def _pdf_page_lines(page, tables) -> list[str]:
         x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
         return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
 
-    blocks: list[tuple[float, int, object]] = [(line["top"], 0, line)
-                                               for line in page.filter(outside_tables).extract_text_lines()]
-    blocks += [(table.bbox[1], 1, (table, rows)) for table, rows in tables]
+    return (page.filter(outside_tables) if boxes else page).extract_text_lines()
+
+
+_NOTE_MARKS = re.compile(r"^[\d\s*†‡,)]+$")
+
+
+def _without_note_marks(text_lines: list[dict]) -> list[dict]:
+    """The lines without those made only of footnote marks: digits in a smaller font raised above a line
+    of text they belong to ("stor³ enligt rådet.¹²" gives a line "3 12" just above the sentence)."""
+    def raised_over_text(mark: dict) -> bool:
+        return any(line is not mark and line["size"] > mark["size"] and line["top"] < mark["bottom"] <= line["bottom"]
+                   for line in text_lines)
+
+    return [line for line in text_lines if not (_NOTE_MARKS.match(line["text"]) and raised_over_text(line))]
+
+
+def _pdf_page_lines(text_lines: list[dict], tables, sizes: list[float] = (), bold: bool = False) -> list[str]:
+    """A page's text lines (:func:`_pdf_line`, outside the tables) and table rows (``tables``: (bbox,
+    extracted rows)) from top to bottom; lines in a heading size (``sizes``), or wholly in bold
+    (``bold``), as Markdown headings."""
+    blocks: list[tuple[float, int, object]] = [(line["top"], 0, line) for line in _without_note_marks(text_lines)]
+    blocks += [(bbox[1], 1, (bbox, rows)) for bbox, rows in tables]
     lines: list[str] = []
     previous_bottom: float | None = None
+    heading_level = 0
     for top, is_table, item in sorted(blocks, key=lambda block: (block[0], block[1])):
         if is_table:
-            table, rows = item
+            bbox, rows = item
             cells = ["\t".join(_table_cell(cell) for cell in row) for row in rows]
             lines += ["", *(row for row in cells if row.strip()), ""]
-            previous_bottom = table.bbox[3]
+            previous_bottom, heading_level = bbox[3], 0
             continue
         height = max(item["bottom"] - item["top"], 1.0)
-        if previous_bottom is not None and lines and lines[-1] and top - previous_bottom > PDF_PARAGRAPH_GAP * height:
+        gap = previous_bottom is not None and top - previous_bottom > PDF_PARAGRAPH_GAP * height
+        level = _line_heading_level(item, list(sizes), bold)
+        previous_level, previous_bottom = heading_level, item["bottom"]
+        heading_level = level
+        if level and previous_level == level and lines and lines[-1].startswith("#") and not gap:
+            lines[-1] = f"{lines[-1]} {pdf_glyphs(item['text'])}"  # a heading wrapped over two lines
+            continue
+        if lines and lines[-1] and (gap or level or previous_level):
             lines.append("")
-        lines.append(item["text"])
-        previous_bottom = item["bottom"]
+        text = pdf_glyphs(item["text"])
+        lines.append(f"{'#' * level} {text}" if level else text)
     while lines and not lines[0]:
         lines.pop(0)
     return [line for k, line in enumerate(lines) if line or (k and lines[k - 1])]  # no double blank lines
@@ -238,6 +382,7 @@ def _read_docx(path: Path, limits: ReadLimits = NO_LIMITS) -> str:
     lines: list[str] = []
     chars = 0
     styles: dict[str | None, str] = {}  # style id → name: python-docx scans every style per look-up
+    titled = False  # a paragraph in the Title style came first: the headings stand below it
     for block in document.element.body.iterchildren():
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
@@ -246,7 +391,8 @@ def _read_docx(path: Path, limits: ReadLimits = NO_LIMITS) -> str:
             if style_id not in styles:
                 style = paragraph.style
                 styles[style_id] = (style.name or "") if style is not None else ""
-            lines.append(_docx_paragraph(paragraph, styles[style_id]))
+            lines.append(_docx_paragraph(paragraph, styles[style_id], titled))
+            titled = titled or _docx_title_style(styles[style_id]) and bool(paragraph.text.strip())
             chars += len(lines[-1]) + 1
             lines.append("")
         elif tag == "tbl":
@@ -259,14 +405,20 @@ def _read_docx(path: Path, limits: ReadLimits = NO_LIMITS) -> str:
     return "\n".join(lines)
 
 
-def _docx_paragraph(paragraph, style: str) -> str:
-    """A paragraph's text (``style``: its style's name); a heading as a Markdown heading, a list item as a "- " line."""
+def _docx_title_style(style: str) -> bool:
+    return style.strip().lower() in ("title", "rubrik", "titel")  # Word's Title style, also in Swedish Word
+
+
+def _docx_paragraph(paragraph, style: str, titled: bool = False) -> str:
+    """A paragraph's text (``style``: its style's name); a heading as a Markdown heading, a list item
+    as a "- " line. The Title style is the top level: below a title (``titled``) "Heading 1" is "##",
+    so that the title stays in the section path of what follows."""
     text = paragraph.text
     lowered = style.lower()
     level = re.search(r"(\d+)$", style) if lowered.startswith(("heading", "rubrik")) else None
     if text.strip() and level:
-        return f"{'#' * int(level.group(1))} {text}"
-    if text.strip() and lowered == "title":
+        return f"{'#' * (int(level.group(1)) + titled)} {text}"
+    if text.strip() and _docx_title_style(style):
         return f"# {text}"
     numbered = paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None
     if text.strip() and (numbered or lowered.startswith(("list", "liststycke", "punktlista", "numrerad lista"))):
@@ -338,6 +490,9 @@ def _read_html(path: Path) -> str:
             elif name == "table":
                 flush()
                 _html_table(child, lines)
+            elif name == "dl" and child.find("dt") is not None:
+                flush()
+                _html_definitions(child, lines)
             elif name == "li":
                 flush(blank=False)
                 parent = child.find_parent(["ol", "ul"])
@@ -405,6 +560,27 @@ def _html_table(table, lines: list[str]) -> None:
         lines += out + [""]
 
 
+def _html_definitions(dl, lines: list[str]) -> None:
+    """A definition list (``<dl>``: a fact box, a contact card) as ``term: description`` lines, the
+    labelled lines the chunker reads as a record; a term with several descriptions gets them all."""
+    out: list[list[str]] = []
+    for item in dl.find_all(["dt", "dd"]):
+        if item.find_parent("dl") is not dl:
+            continue  # a list nested in a description is read with it
+        text = _html_text(item)
+        if item.name == "dt":
+            out.append([text.rstrip(" :"), ""])
+        elif out and text:
+            out[-1][1] = f"{out[-1][1]}; {text}" if out[-1][1] else text
+        elif text:
+            out.append(["", text])
+    rendered = [f"{term}: {value}" if term and value else term or value for term, value in out]
+    if rendered:
+        if lines and lines[-1]:
+            lines.append("")
+        lines += [line for line in rendered if line] + [""]
+
+
 def _take_span(pending: dict[int, tuple[str, int]], column: int) -> str:
     text, left = pending[column]
     if left <= 1:
@@ -436,8 +612,16 @@ def read_text(path: Path, limits: ReadLimits = NO_LIMITS) -> str:
     return text
 
 
+#: The title is a document's first top-level heading when one stands within this many opening lines.
+TITLE_HEADING_LINES = 40
+
+
 def infer_title(lines: list[str]) -> str:
-    """First non-empty line, cleaned (used when the catalog has no entry)."""
+    """The first top-level Markdown heading of the opening lines (below a letterhead, a running header),
+    else the first non-empty line, cleaned (used when the catalog has no entry)."""
+    heading = next((line for line in lines[:TITLE_HEADING_LINES] if re.match(r"#\s+\S", line)), None)
+    if heading is not None:
+        return join_lines([heading])[:200]
     for line in lines:
         clean = join_lines([line])
         if clean:
@@ -476,7 +660,7 @@ def infer_doc_type(title: str) -> str:
     """Document type from the title's first type word ("verksamhetsplan … med aktivitetsplan" → verksamhetsplan)."""
     lowered = title.lower()
     found = [(lowered.find(keyword), doc_type) for keyword, doc_type in (
-        ("aktivitetsplan", "aktivitetsplan"), ("verksamhetsplan", "verksamhetsplan"),
+        ("aktivitetsplan", "aktivitetsplan"), ("handlingsplan", "aktivitetsplan"), ("verksamhetsplan", "verksamhetsplan"),
         ("uppdrag", "regeringsuppdrag"), ("rapport", "rapport"),
     ) if keyword in lowered]
     return min(found)[1] if found else "dokument"

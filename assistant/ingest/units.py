@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.ingest.activities import canonical_field
+from assistant.ingest.activities import canonical_field, field_line
 from assistant.schema import Chunk
 
 _BULLET_MARK = re.compile(r"^\s*[•●▪◦*–-]+\s*")
@@ -33,7 +33,7 @@ def strip_bullet(text: str) -> str:
 def split_units(chunk: Chunk) -> list[Unit]:
     """Sentences and list items of a chunk; activity rows give one unit per field value."""
     if chunk.fields:
-        return [Unit(f"{label}: {value}", value) for label, value in chunk.fields.items()
+        return [Unit(field_line(label, value), value) for label, value in chunk.fields.items()
                 if value and len(value) >= MIN_UNIT_CHARS and label != "Rubrik"]
     out = []
     for line in chunk.text.split("\n"):

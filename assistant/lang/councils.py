@@ -41,7 +41,7 @@ HEALTHCARE_REGIONS: dict[str, tuple[str, ...]] = {
 ENGLISH_REGION_NAMES = {"Södra": ("southern", "south"), "Mellansverige": ("central sweden", "mid sweden", "middle sweden"),
                         "Norra": ("northern",), "Västra": ("western",), "Sydöstra": ("south-east", "southeast")}
 NATIONAL_ALIASES = ("nationella vårdkompetensråd", "nationella rådet", "nationella rådets", "nvkr", "national council",
-                    "national healthcare", "det nationella rådet")
+                    "national healthcare", "det nationella rådet", "nationellt", "nationally")
 
 
 @lru_cache(maxsize=64)
@@ -83,3 +83,16 @@ def unindexed_regions(question: str, known: list[str]) -> list[str]:
     covered = {council_region(council) for council in known} - {None}
     return [region for region in HEALTHCARE_REGIONS
             if region not in covered and _region_pattern(region, genitive=False).search(lowered)]
+
+
+def without_council_names(text: str, councils: list[str]) -> str:
+    """``text`` with every name it gives the councils blanked out, genitives and "the"/"det" included
+    ("the national council's focus areas" → " focus areas"; "Vilka av nationella rådets …" → "Vilka av  …")."""
+    for council in councils:
+        names = {short_name(council).lower(), *council_aliases(council)}
+        if council_region(council) is None:
+            names |= set(NATIONAL_ALIASES)
+        for name in sorted(names, key=len, reverse=True):
+            text = re.sub(rf"(?<![\wåäö])(?:the\s+|det\s+)?{re.escape(name)}(?:'s|s)?(?![\wåäö])", " ", text,
+                          flags=re.IGNORECASE)
+    return text

@@ -10,6 +10,8 @@ from functools import lru_cache
 
 from wordfreq import top_n_list, zipf_frequency
 
+from assistant.lang.spelling import Lexicon
+
 
 @lru_cache(maxsize=65536)
 def swedish_zipf(word: str) -> float:
@@ -25,3 +27,13 @@ def english_zipf(word: str) -> float:
 def common_english_words(n: int = 30000) -> tuple[str, ...]:
     """The ``n`` most common English words (alphabetic, two letters or more)."""
     return tuple(w for w in top_n_list("en", n) if w.isalpha() and len(w) >= 2)
+
+
+#: How many of the most common Swedish words the lexicon holds (for words the documents do not use).
+SWEDISH_LEXICON_SIZE = 100_000
+
+
+@lru_cache(maxsize=1)
+def swedish_lexicon() -> Lexicon:
+    """Common Swedish words (wordfreq), for restoring å/ä/ö and slips in words the documents do not use."""
+    return Lexicon(top_n_list("sv", SWEDISH_LEXICON_SIZE), swedish_zipf)

@@ -72,6 +72,7 @@ DESCRIPTION_QUESTIONS = (
     r"^\s*vad\s+(?:för\s+(?:slags|sorts|typ\s+av)\s+[\wåäöÅÄÖ-]+\s+)?(?:är|ar)\s+(?P<subject>.+?)"
     r"(?:\s+(?:enligt|i)\s+[\wåäöÅÄÖ-]+s?\s+(?:verksamhetsplan|aktivitetsplan|plan|dokument)\w*)?\s*\??\s*$",
     r"^\s*vilken\s+(?:sorts?|slags|typ\s+av)\s+[\wåäöÅÄÖ-]+\s+är\s+(?P<subject>.+?)\s*\??\s*$",
+    r"^\s*(?:what|wat|whats|what's)\s+does\s+(?P<subject>.+?)\s+mean\s*\??\s*$",
     r"^\s*(?:what|wat|whats|what's)\s+(?:kind\s+of\s+[\w-]+\s+)?(?:is\s+)?(?P<subject>.+?)"
     r"(?:\s+according\s+to\b.*)?\s*\??\s*$",
 )
@@ -81,12 +82,34 @@ COPULA = r"\s+(?:är|utgör|is)\s+"
 
 # -- the kind of fact a question asks for (an answer must contain one that the question does not) ----
 ASKS_NAME = r"\bvem\s+är\b|\bvad\s+heter\b|\bvilka\s+personer\b|\bwho\s+is\b|\bwhat\s+is\s+the\s+name\b"
-ASKS_YEAR = r"\bvilket\s+år\b|\bwhich\s+year\b|\bwhat\s+year\b"
-ASKS_TIME = rf"{WHEN}|\bwhen\b|\bvilket\s+datum\b|\bwhat\s+date\b"
+ASKS_YEAR = r"\bvilk(?:et|a)\s+år\b|\bwhich\s+years?\b|\bwhat\s+years?\b"
+ASKS_TIME = (rf"{WHEN}|\bwhen\b|\bvilket\s+datum\b|\bwhat\s+date\b|\bvilken\s+månad\b|\bvilket\s+kvartal\b|\bvilken\s+period\b"
+             r"|\b(?:which|what|in\s+which|in\s+what|for\s+which|for\s+what)\s+(?:month|quarter|period)\b")
 ASKS_DAY = r"\bvilken\s+dag\b|\bvilket\s+datum\b|\bwhich\s+day\b|\bwhat\s+day\b|\bexact\s+date\b|\bwhich\s+date\b"
 ASKS_COUNT = (r"\bhur\s+många\b|\bhur\s+mycket\b|\bhur\s+stor\b|\bantal(?:et)?\b|\bhow\s+many\b|\bhow\s+much\b"
               r"|\bhow\s+(?:large|big)\b|\bnumber\s+of\b")
-ASKS_DURATION = r"\bhur\s+lång\b|\bhur\s+länge\b|\bhow\s+long\b|\bfor\s+how\s+long\b"
+ASKS_DURATION = r"\bhur\s+långt?\b|\bhur\s+länge\b|\bhow\s+long\b|\bfor\s+how\s+long\b"
+#: A question for a sum of money ("Vilken budget har …", "Hur mycket pengar …", "Vad kostar …").
+ASKS_AMOUNT = (r"\bvad\s+kostar\b|\bhur\s+mycket\s+(?:pengar|kostar)\b|\bvilken\s+budget\b|\bhur\s+stor\s+(?:är\s+)?budget"
+               r"|\bbudget(?:en)?\s+för\b|\bvilket\s+belopp\b|\bhow\s+much\s+(?:money|does\s+\w+\s+cost)\b"
+               r"|\bwhat\s+(?:is\s+the\s+)?(?:budget|funding)\b|\bwhat\s+does\s+\w+\s+cost\b|\bhow\s+much\s+funding\b")
+#: A sum of money ("5 miljarder kronor", "300 000 kr", "2 mnkr").
+AMOUNT = (r"\b\d[\d\s.,]*\s*(?:kr|kronor|sek|tkr|mnkr|msek|mkr)\b"
+          r"|\b(?:miljon(?:er)?|miljard(?:er)?|tusen)\s+(?:kr|kronor)\b|\b(?:SEK|kronor)\b")
+#: A question for how often something happens ("Hur ofta träffas …?").
+ASKS_FREQUENCY = r"\bhur\s+ofta\b|\bhow\s+often\b|\bhow\s+frequently\b|\bhur\s+många\s+gånger\b|\bhow\s+many\s+times\b"
+#: How often ("fyra gånger årligen", "varje månad", "Mötesfrekvensen …", "once a year").
+FREQUENCY = (r"\b\w*frekvens\w*|\bgång(?:er)?\s+(?:per|om|i|varje|årligen)\b|\bårligen\b|\b(?:varje|var)\s+(?:år|månad|vecka|kvartal|termin)\b"
+             r"|\bper\s+(?:år|månad|vecka|kvartal|termin)\b|\bmånatlig\w*|\bkvartalsvis\b|\bveckovis\b|\b\w+\s+gånger\b"
+             r"|\b(?:once|twice|\w+\s+times)\s+(?:a|per)\s+(?:year|month|week)\b|\b(?:annually|monthly|weekly|quarterly)\b")
+#: A question for a share ("Hur stor andel …", "Hur många procent …").
+ASKS_PERCENT = r"\bandel(?:en)?\b|\bprocent\w*|\bhow\s+many\s+percent\b|\bwhat\s+(?:share|percentage|proportion)\b"
+PERCENT = (r"\d+(?:[.,]\d+)?\s*(?:%|procent\b)|\bpercent\b|\b(?:hälften|half|a\s+third|a\s+quarter)\b"
+           r"|\b(?:en|två|tre)\s+(?:tredje|fjärde|femte|tionde)del(?:ar)?\b"
+           r"|\bvar\s+(?:annan|tredje|fjärde|femte|sjätte|sjunde|åttonde|nionde|tionde)\b")
+#: A question for the time of day ("Vilken tid börjar mötet?", "Vilket klockslag …").
+ASKS_CLOCK = r"\bvilken\s+tid\s+(?:på\s+dagen|börjar|startar|slutar)\b|\bklockslag\w*|\bklockan\s+hur\s+mycket\b|\bwhat\s+time\b"
+CLOCK = r"\b(?:kl\.?|klockan)\s*\d{1,2}(?:[.:]\d{2})?\b|\b\d{1,2}[.:]\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b"
 ASKS_EMAIL = r"\be-?post(?:adress)?\w*|\bmejl\w*|\be-?mail\w*"
 ASKS_PHONE = r"\btelefon\w*|\bphone\b|\bphone\s+number|\bnummer\s+till\b"
 #: A span of time: a number (or number word) with a unit ("två år", "3 månader").
@@ -136,3 +159,59 @@ def _status_question_phrases() -> dict:
         else:
             folded[key] = tuple(fold(p) for p in value)
     return folded
+
+
+# -- intent: what kind of answer a question wants (answer/question.py) ----------------------------
+#: Checked in order; the first match wins. "Vem/who" outranks "följs upp" ("Vem ansvarar för att följa upp …").
+INTENT_QUESTIONS: list[tuple[str, str]] = [
+    ("contact", r"kontakt|\bcontact"
+                r"|\b(?:vem|vilka)\s+(?:kan|ska|bör|skall)\s+(?:jag|man|vi)\s+(?:fråga|prata\s+med|ringa|mejla|vända|höra)"
+                r"|\bvänd(?:a|er)\s+(?:mig|sig|oss|man)\s+till\b|\bhöra\s+av\s+(?:mig|sig|oss)\b"
+                r"|\bwho\s+(?:can|should|do)\s+(?:i|we|you)\s+(?:ask|talk\s+to|call|email|turn\s+to)\b"),
+    ("owner", r"\bvem\b|\bvilka\s+(?:ansvarar|äger|genomför)|\bwho\b"),
+    ("goal", r"\bmål(?:et)?\s+(?:med|för)\b.*\baktivitet|\bgoal of\b.*\bactivity|\baim of\b"),
+    ("measure", r"\bhur\s+vet\s+(?:man|vi|rådet)\b|\bräknas\s+som\s+genomförd|\bhow\s+do\s+(?:we|you|they)\s+know\b"
+                r"|\bmått(?:et)?\b|\bmäts\b|\bmeasured?\b|hur\s+följs\b|how\s+(?:is|are|will)\b.*\bfollowed up"),
+    ("followup", rf"{follow_up_verb(10)}|uppfölj|follow(?:ed)?[- ]?up|evaluat"),
+    ("owner", r"ansvar|genomför|\bowns?\b|responsib|in charge|carries? (?:it )?out"),
+    ("time", rf"{WHEN}|tidplan|tidpunkt|kvartal|datum|vilket år|vilken månad|\bwhen\b|deadline|timeline|which quarter"
+             r"|what date|which month"),
+    ("content", r"\bvad\s+(?:ska|skall)\s+(?:\S+\s+){0,4}?(?:göra|göras)\b|\bvad\s+(?:planerar|innebär|görs)\b"
+                r"|\bvad\s+handlar\s+aktiviteten\b|\bwhat\s+(?:will|does|do)\b.*\b(?:do|involve)\b|\bwhat\s+is\s+planned\b"),
+    ("list", r"\bvilka\b|\blista\b|räkna upp|hur många|\bwhich\b|\blist\b|how many|name the|\bwhat\s+are\b"),
+]
+#: A question comparing councils or documents.
+CROSS_QUESTION = r"skiljer|jämför|skillnad|\bbåda\b|\bbåde\b|respektive|differ|compare|difference|\bboth\b|\beach\b"
+#: A number of items asked for ("vilka fem områden").
+COUNT_WORD = r"\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\b"
+#: How a follow-up turn opens ("Och i Mellansverige?", "What about …").
+FOLLOW_UP_OPENING = r"^\s*(och|men|samt|än|då|and|what about|how about|hur är det|gäller det|också)\b"
+#: A word referring back to what the previous answer was about.
+REFERRING_WORD = r"\b(det|den|dessa|denna|detta|de|dem|it|that|this|those|they|them)\b"
+
+
+# -- typed forms the documents write otherwise (answer/understand.py) ------------------------------
+#: "ar" typed for "år" after a number ("hur manga ar sitter de", "2 ar"), not for "är" ("hur många är de").
+YEARS_TYPED_AFTER_NUMBER = (r"\b(många|manga|\d+|två|tva|tre|fyra|fem|sex|sju|åtta|atta|nio|tio|per|varje|flera)\s+ar\b"
+                            r"(?!\s+(?:de|det|dem|dom|ni|vi|där|dar|kvar|alla)\b)")
+#: "paragraf 17 a" / "section 17" before a number: the documents write "§ 17 a".
+PARAGRAPH_WORD = r"\b(?:paragraf(?:en)?|section)\s+(?=\d)"
+
+
+# -- evidence (answer/evidence.py) -----------------------------------------------------------------
+#: A Swedish verb form in the past or the passive ("startade", "skickades", "beaktas").
+PAST_OR_PASSIVE_ENDING = r"(?:ade|ades|ats|des|tes|as)$"
+#: An English count question and the noun it counts ("how many midwives").
+HOW_MANY_ENGLISH = r"\bhow\s+many\s+([a-z]{3,})"
+#: A field label opening a unit ("Aktivitet: …", "Uppföljning - mått: …").
+LEADING_LABEL = r"^\s*[\w ()/–-]{1,40}:\s+"
+#: A named item opens with its noun, then a number or a name ("Målområde 2: …", "Arbetsgrupp Klinisk forskning").
+NAMED_ITEM = r"^[\wåäöÅÄÖ-]+\s+(?:\d{1,2}\b|[IVX]{1,4}\b|[A-ZÅÄÖ])"
+
+
+# -- questions over the activity records (answer/aggregate.py) ------------------------------------
+#: What a council plans or does in a period ("Vad planerar Södra för Q4 2026?", "What does Södra plan for Q3?").
+PLANNED_QUESTION = (r"\bplanera[rst]?\b|\bplanerat\b|\bska\s+(?:\w+\s+){0,2}göra\b|\bgör\b|\bhänder\b"
+                    r"|\bplans?\b|\bplanned\b|\bdo(?:es)?\b.*\bdo\b|\bhappens?\b|\bon\s+the\s+agenda\b")
+#: "Vilka arbetsgrupper …", "which goals …": a question for things other than the activities.
+WHICH_THING = r"\b(?:vilka|vilken|vilket|which)\s+(?!av\b|of\b|aktivitet|activit)[\wåäö]+"

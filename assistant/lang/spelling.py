@@ -58,11 +58,52 @@ class SpellingSettings:
     #: A typed word at least this common in the language (Zipf scale) is a real word: no edit-distance
     #: or stem correction (with a ``frequency`` function).
     known_word_zipf: float = 3.0
+    #: The same bar for English questions, lower: English spellings of one word vary more ("organises"
+    #: 2.7 is as real as "organizes"), and an English question is repaired only against English words.
+    english_known_word_zipf: float = 2.0
     #: A word typed without diacritics takes the documents' spelling only if that spelling is this much
     #: more common ("ar" 4.6 → "är" 7.5; "slags" stays).
     diacritics_gain_zipf: float = 1.5
     #: Shortest part of a compound put together from two document words ("tandvårds" + "frågorna").
     compound_part_min_length: int = 4
+
+
+class Lexicon:
+    """A language's common words (most common first), for words the documents do not use.
+
+    ``spelling`` restores å/ä/ö ("traffas" → "träffas"); ``nearest`` finds the most common word one
+    slip away ("sennast" → "senast", "groas" → "göras"), both on folded forms.
+    """
+
+    def __init__(self, words, frequency: Callable[[str], float]):
+        self.frequency = frequency
+        self._marked: dict[str, str] = {}
+        self._written: dict[str, str] = {}
+        for word in words:
+            if not word.isalpha():
+                continue
+            folded = fold(word)
+            self._written.setdefault(folded, word)
+            if folded != word:
+                self._marked.setdefault(folded, word)
+        self._by_length: dict[int, list[str]] = {}
+        for folded in self._written:
+            self._by_length.setdefault(len(folded), []).append(folded)
+
+    def spelling(self, folded: str) -> str:
+        """The most common word with å/ä/ö that folds to ``folded``, or ""."""
+        return self._marked.get(folded, "")
+
+    def nearest(self, folded: str, max_edits: int = 1) -> str:
+        """The most common word within ``max_edits`` slips of ``folded`` (folded forms compared), or ""."""
+        candidates = [w for n in range(len(folded) - max_edits, len(folded) + max_edits + 1)
+                      for w in self._by_length.get(n, ())]
+        found = [item for item in process.extract(folded, candidates, scorer=OSA.distance, score_cutoff=max_edits,
+                                                  limit=None) if item[1] > 0]  # a rare word itself ("gruda") is not it
+        if not found:
+            return ""
+        best = max(found, key=lambda item: (-item[1], self.frequency(self._written[item[0]]), item[0]))[0]
+        return self._written[best]
 
 
 @dataclass
@@ -77,6 +118,9 @@ class Vocabulary:
     stemmer: Callable[[str], str] | None = None
     #: How common a word is in the language in general (Zipf scale); None: every word counts as unknown.
     frequency: Callable[[str], float] | None = None
+    #: The language's common words, for words the documents do not use ("traffas" → "träffas",
+    #: "sennast" → "senast"); None: only the documents' spellings are restored.
+    lexicon: Lexicon | None = None
 
     def __post_init__(self) -> None:
         spellings: dict[str, Counter] = {}
@@ -131,6 +175,10 @@ class Vocabulary:
         if word in self.counts:  # typed as the documents write it
             return word
         folded = fold(word)
+        if "aa" in folded and folded not in self.folded_counts:  # "aa" typed for å: "tandvaard" → "tandvård"
+            single = self._correct(folded.replace("aa", "a"), settings, without_diacritics)
+            if single is not None:
+                return single
         typed_zipf = self._zipf(word)
         if folded in self.folded_counts:
             written = self.spelling(folded)
@@ -138,19 +186,33 @@ class Vocabulary:
                     or (without_diacritics and written != folded):
                 return written
             return None
-        if typed_zipf >= settings.known_word_zipf:  # a real word the documents do not use
+        spelled = self.lexicon.spelling(folded) if self.lexicon is not None else ""
+        if spelled and spelled != word and self._zipf(spelled) - typed_zipf >= settings.diacritics_gain_zipf:
+            return spelled  # typed without å/ä/ö, a word the documents do not use ("borjar" → "börjar")
+        if typed_zipf >= settings.known_word_zipf:  # a real word the documents do not use …
+            if len(folded) >= settings.min_length and folded.isalpha():
+                # … unless it is a rare one, one slip from a far more common document word ("upsala" → "uppsala")
+                best = self._nearest(folded, self._by_length, self.folded_counts, 1)
+                if best is not None and self._zipf(self.spelling(best)) - typed_zipf >= settings.diacritics_gain_zipf:
+                    return self.spelling(best)
             return None
         own_stem = self.stemmer(folded) if self.stemmer is not None and folded.isalpha() else ""
         if own_stem and len(own_stem) >= 4 and folded.startswith(own_stem):
             written = self.stems.get(own_stem)
-            if written:  # an inflection the documents do not use: their stem, the typed ending
-                return self._with_ending(written, own_stem, folded)
+            if written:  # an inflection the documents do not use: their stem, the typed ending …
+                inflected = self._with_ending(written, own_stem, folded)
+                if inflected == folded and self.lexicon is not None and self.stemmer is not None:
+                    # … unless a common word of the same stem is one slip away ("kontakat" → "kontakta")
+                    near = self.lexicon.nearest(folded, 1)
+                    if near and fold(self.stemmer(near)) == own_stem:
+                        return near
+                return inflected
         if folded.isalpha():  # a key pressed twice, also in short words: "vffu" → "vfu"
             single = _DOUBLED.sub(r"\1", folded)
             if single != folded and single in self.folded_counts:
                 return self.spelling(single)
         if len(folded) < settings.min_length or not folded.isalpha():
-            return None
+            return self._short_slip(folded) if len(folded) >= 4 and folded.isalpha() else None
         max_edits = 1 if len(folded) <= settings.one_edit_max_length else 2
         best = self._nearest(folded, self._by_length, self.folded_counts, max_edits)
         if best is not None:
@@ -162,7 +224,20 @@ class Vocabulary:
             nearest = self._nearest(own_stem, self._stems_by_length, {k: sum(c.values()) for k, c in self.stems.items()}, 1)
             if nearest is not None:
                 return self._with_ending(self.stems[nearest], own_stem, folded)
-        return self._compound(folded, settings)
+        compound = self._compound(folded, settings)
+        if compound is None and self.lexicon is not None:  # a slip in a common word the documents do not use
+            compound = self.lexicon.nearest(folded, 1) or None
+        return compound
+
+    def _short_slip(self, folded: str) -> str | None:
+        """A short word with two letters swapped or a doubled letter typed once ("nvrk" → "nvkr",
+        "fins" → "finns"): only these slips, the documents' most frequent such word."""
+        candidates = {folded[:i] + folded[i + 1] + folded[i] + folded[i + 2:] for i in range(len(folded) - 1)}
+        candidates |= {folded[:i] + folded[i] + folded[i:] for i in range(len(folded))}
+        known = [c for c in candidates - {folded} if c in self.folded_counts]
+        if not known:
+            return None
+        return self.spelling(max(known, key=lambda c: (self.folded_counts[c], c)))
 
     def _compound(self, folded: str, settings: SpellingSettings) -> str | None:
         """A compound the documents do not use, put together from two parts they do (folded):
@@ -179,9 +254,12 @@ class Vocabulary:
         return None
 
     def _simple(self, folded: str, settings: SpellingSettings) -> str | None:
-        """A word's document spelling by folding or by its stem only (no edit distance)."""
+        """A word's document spelling by folding or by its stem only (no edit distance), or the
+        language's spelling with å/ä/ö ("mattet" → "måttet")."""
         if folded in self.folded_counts:
             return self.spelling(folded)
+        if self.lexicon is not None and self.lexicon.spelling(folded):
+            return self.lexicon.spelling(folded)
         own_stem = self.stemmer(folded) if self.stemmer is not None else ""
         if own_stem and len(own_stem) >= 4 and folded.startswith(own_stem) and own_stem in self.stems:
             return self._with_ending(self.stems[own_stem], own_stem, folded)

@@ -36,12 +36,18 @@ def stem(word: str, language: str = "swedish") -> str:
     stemmed = _stemmer(language).stemWord(word)
     if len(stemmed) >= 7 and stemmed.endswith("et"):
         stemmed = stemmed[:-2]
+    # a noun made from a verb is the verb's word: "bevakning" → "bevak" (bevaka), "planering" → "planer"
+    if stemmed.endswith("ering") and len(stemmed) >= 9:
+        stemmed = stemmed[:-3]
+    elif stemmed.endswith("ning") and len(stemmed) >= 8 and stemmed[-5] not in "aeiouyåäö":
+        stemmed = stemmed[:-4]
     return stemmed
 
 
 def content_words(text: str) -> list[str]:
-    """Words that carry meaning (stopwords in either language removed)."""
-    return [w for w in words(text) if w not in SWEDISH_STOPWORDS and w not in ENGLISH_STOPWORDS]
+    """Words that carry meaning (stopwords in either language and lone letters, as in "NVKR:s", removed)."""
+    return [w for w in words(text) if w not in SWEDISH_STOPWORDS and w not in ENGLISH_STOPWORDS
+            and (len(w) > 1 or w.isdigit())]
 
 
 def tokenize(text: str) -> list[str]:
@@ -107,10 +113,9 @@ def detect_language(text: str) -> str:
         return "sv"
     english = frozenset(fold(t) for t in tokens if t in _ENGLISH_MARKERS or t in ENGLISH_STOPWORDS)
     tokens = words(repair(text, _function_words(), SpellingSettings(min_length=5), keep=english))
-    if re.search(r"[åäöÅÄÖ]", text):
-        swedish_hits = 2
-    else:
-        swedish_hits = 0
+    # Letters å/ä/ö are a strong cue, but in a capitalised name only a weak one ("What are Södra's …?").
+    marked = [w for w in re.findall(r"\w+", text) if re.search(r"[åäöÅÄÖ]", w)]
+    swedish_hits = 2 if any(not w[:1].isupper() for w in marked) else (0.5 if marked else 0)
     swedish_hits += sum(1 for t in tokens if t in SWEDISH_STOPWORDS or t in _SWEDISH_MARKERS)
     english_hits = sum(1 for t in tokens if t in _ENGLISH_MARKERS or t in ENGLISH_STOPWORDS)
     return "en" if english_hits > swedish_hits else "sv"

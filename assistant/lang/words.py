@@ -13,12 +13,19 @@ from importlib import resources
 @lru_cache(maxsize=1)
 def _lists() -> dict[str, list[str]]:
     data = json.loads(resources.files("assistant.lang").joinpath("data/words.json").read_text(encoding="utf-8"))
-    return {key: value for key, value in data.items() if not key.startswith("_")}
+    return {key: value for key, value in data.items() if not key.startswith("_") and isinstance(value, list)}
 
 
 def word_list(name: str) -> tuple[str, ...]:
     """The named list, in file order (raises KeyError for an unknown name)."""
     return tuple(_lists()[name])
+
+
+@lru_cache(maxsize=1)
+def answer_cues() -> dict[str, tuple[str, ...]]:
+    """Question word → words a sentence answering it tends to use ("varför" → "syfte", "syftar" …)."""
+    data = json.loads(resources.files("assistant.lang").joinpath("data/words.json").read_text(encoding="utf-8"))
+    return {key: tuple(value) for key, value in data["answer_cues"].items() if not key.startswith("_")}
 
 
 @lru_cache(maxsize=1)

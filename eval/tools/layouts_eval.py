@@ -1,12 +1,13 @@
-"""The layouts set: questions on six documents in layouts the seed corpus lacks, answered over the seeds
-plus those documents.
+"""The layouts set: questions on eleven documents in layouts the seed corpus lacks, answered over the
+seeds plus those documents.
 
-The documents are in ``eval/layouts/`` — a government decision with numbered decisions (text), a press
-release (text), an inquiry summary (Markdown with headings and a bullet list), a council's activity
-plan saved from a browser (HTML with a table, navigation and footer), an activity plan as a Word table
-(DOCX, made here from ``*.docx.json``) and an annual report with a drawn table (PDF, made here from
-``*.pdf.json`` with reportlab). The questions, ``eval/questions_layouts.jsonl`` (dev and test halves),
-were written from the documents before the assistant had seen them.
+The documents are in ``eval/layouts/`` (see eval/README.md) — government decisions (text; PDF with a
+letterhead and bold headings), press releases (text; HTML with a fact box), an inquiry summary
+(Markdown), activity plans as HTML, Markdown, Word tables and a PDF table over two pages, a government
+report (DOCX with heading styles, key–value and question–answer tables) and an annual report with a
+drawn table (PDF). DOCX and PDF files are made here from ``*.docx.json`` / ``*.pdf.json`` specs with
+python-docx and reportlab. The questions, ``eval/questions_layouts.jsonl``, were written from the
+documents before the assistant had seen them.
 
 This script copies ``corpus/`` and those documents into a working folder, builds an index there with
 ``assistant ingest`` and runs ``assistant eval`` on the questions, so the main corpus and index are
@@ -25,11 +26,12 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import docx
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYOUTS = ROOT / "eval" / "layouts"
@@ -37,31 +39,94 @@ QUESTIONS = ROOT / "eval" / "questions_layouts.jsonl"
 
 
 def make_docx(spec: dict, path: Path) -> None:
+    """A DOCX from ``spec``: a title, paragraphs and one table, or ``blocks`` in order (see :func:`_spec_blocks`)."""
     document = docx.Document()
-    document.add_heading(spec["title"], level=1)
-    for text in spec["paragraphs"]:
-        document.add_paragraph(text)
-    header, *rows = spec["table"]
-    table = document.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, header):
-        cell.text = text
-    for row in rows:
-        for cell, text in zip(table.add_row().cells, row):
-            cell.text = text
+    for kind, value in _spec_blocks(spec):
+        if kind == "title":
+            document.add_heading(value, level=0 if spec.get("title_style") == "Title" else 1)
+        elif kind == "heading":
+            document.add_heading(value["text"], level=value.get("level", 1))
+        elif kind == "paragraph":
+            document.add_paragraph(value)
+        elif kind in ("bullets", "numbered"):
+            for item in value:
+                document.add_paragraph(item, style="List Bullet" if kind == "bullets" else "List Number")
+        elif kind == "table":
+            header, *rows = value["rows"]
+            table = document.add_table(rows=1, cols=len(header))
+            table.style = "Table Grid"
+            for cell, text in zip(table.rows[0].cells, header):
+                cell.text = text
+            for row in rows:
+                for cell, text in zip(table.add_row().cells, row):
+                    cell.text = text  # a "\n" in a cell is a line break inside it
     document.save(path)
 
 
+def _spec_blocks(spec: dict) -> list[tuple[str, object]]:
+    """The blocks of a DOCX/PDF spec in order: ("title", text), then either ``spec["blocks"]`` — each
+    {"heading": text, "level": n, "style": "bold" (PDF: bold body text)}, {"paragraph": text},
+    {"bullets": [...]}, {"numbered": [...]}, {"table": rows, "widths": [...], "repeat_header": bool,
+    "grid": bool}, {"page_break": true} or {"title": true} (where the title stands when ``title_first``
+    is false, e.g. below a letterhead) — or the older form: ``paragraphs`` followed by one ``table``."""
+    blocks: list[tuple[str, object]] = [("title", spec["title"])] if spec.get("title_first", True) else []
+    if "blocks" not in spec:
+        blocks += [("paragraph", text) for text in spec.get("paragraphs", [])]
+        if spec.get("table"):
+            blocks.append(("table", {"rows": spec["table"]}))
+        return blocks
+    for block in spec["blocks"]:
+        if "heading" in block:
+            blocks.append(("heading", {**block, "text": block["heading"], "level": block.get("level", 1)}))
+        elif "title" in block:
+            blocks.append(("title", spec["title"]))
+        elif "table" in block:
+            blocks.append(("table", {**block, "rows": block["table"]}))
+        else:
+            kind = next(key for key in ("paragraph", "bullets", "numbered", "page_break") if key in block)
+            blocks.append((kind, block[kind]))
+    return blocks
+
+
 def make_pdf(spec: dict, path: Path) -> None:
+    """A PDF from ``spec`` (see :func:`_spec_blocks`); a table may run over pages (its header row
+    repeated there with ``repeat_header``), a cell's "\n" is a line break in it; ``running_header``
+    and ``footer`` ("{page}" = the page number) are drawn on every page."""
     styles = getSampleStyleSheet()
     body = styles["BodyText"]
-    story = [Paragraph(spec["title"], styles["Heading1"])]
-    for text in spec["paragraphs"]:
-        story += [Paragraph(text, body), Spacer(1, 6)]
-    table = Table([[Paragraph(cell, body) for cell in row] for row in spec["table"]], colWidths=[190, 140, 170])
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "black"), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    story.append(table)
-    SimpleDocTemplate(str(path), pagesize=A4).build(story)
+    cell_style = body.clone("cell", fontSize=9, leading=11)
+    story = []
+    for kind, value in _spec_blocks(spec):
+        if kind == "title":
+            story.append(Paragraph(escape(value), styles[spec.get("title_style", "Heading1")]))
+        elif kind == "heading" and value.get("style") == "bold":
+            story += [Spacer(1, 4), Paragraph(f"<b>{escape(value['text'])}</b>", body)]
+        elif kind == "heading":
+            story.append(Paragraph(escape(value["text"]), styles[f"Heading{min(value.get('level', 1) + 1, 4)}"]))
+        elif kind == "paragraph":
+            story += [Paragraph(escape(value).replace("\n", "<br/>"), body), Spacer(1, 6)]
+        elif kind in ("bullets", "numbered"):
+            for n, item in enumerate(value, start=1):
+                story.append(Paragraph(f"{'•' if kind == 'bullets' else f'{n}.'} {escape(item)}", body))
+            story.append(Spacer(1, 6))
+        elif kind == "page_break":
+            story.append(PageBreak())
+        elif kind == "table":
+            rows = [[Paragraph(escape(cell).replace("\n", "<br/>"), cell_style) for cell in row] for row in value["rows"]]
+            table = Table(rows, colWidths=value.get("widths") or [190, 140, 170],
+                          repeatRows=1 if value.get("repeat_header") else 0)
+            grid = [("GRID", (0, 0), (-1, -1), 0.5, "black")] if value.get("grid", True) else []
+            table.setStyle(TableStyle([*grid, ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+            story += [table, Spacer(1, 8)]
+
+    def decorate(canvas, document) -> None:
+        canvas.setFont("Helvetica", 8)
+        if spec.get("running_header"):
+            canvas.drawString(72, A4[1] - 40, spec["running_header"])
+        if spec.get("footer"):
+            canvas.drawRightString(A4[0] - 72, 30, spec["footer"].format(page=document.page))
+
+    SimpleDocTemplate(str(path), pagesize=A4).build(story, onFirstPage=decorate, onLaterPages=decorate)
 
 
 def build_corpus(folder: Path) -> Path:

@@ -15,12 +15,15 @@ from corpus_names import CORPUS_DIR, NATIONAL, SODRA
 from assistant.answer.citations import (
     Citation,
     CitationBuilder,
+    introduced_units,
     narrow_span,
     quote_between,
     quote_covering,
     span_text,
     verify_quote,
 )
+from assistant.ingest.units import split_units, strip_bullet
+from assistant.schema import Chunk
 
 CATALOG = json.loads((CORPUS_DIR / "catalog.json").read_text(encoding="utf-8"))["documents"]
 WORKSHOP = "Arrangera en digital workshop för erfarenhetsutbyte kring förenade anställningar."
@@ -211,3 +214,20 @@ def test_covering_quotes_are_accepted_by_the_builder(index):
     cite = CitationBuilder(index, limit=3)
     assert cite.add(NATIONAL, 40, 70, quote) == 1
     assert cite.items[0].lines == (57, 64)
+
+
+def _chunk(text: str) -> Chunk:
+    return Chunk(chunk_id="c1", source="x.md", title="X", council="", section="S", line_start=1,
+                 line_end=text.count("\n") + 1, kind="list", text=text)
+
+
+def test_an_open_lead_in_introduces_the_list_items_that_follow_it():
+    chunk = _chunk("Socialstyrelsen föreslår att\n- platserna utökas med 60 per år,\n- en modell införs.")
+    units = split_units(chunk)
+    items = introduced_units(chunk, units[0], 5)
+    assert [strip_bullet(u.quote) for u in items] == ["platserna utökas med 60 per år,", "en modell införs."]
+
+
+def test_a_sentence_ending_in_att_without_a_list_introduces_nothing():
+    chunk = _chunk("Rådet beslutade att\nvänta med frågan till hösten.")
+    assert introduced_units(chunk, split_units(chunk)[0], 5) == []

@@ -94,6 +94,9 @@ def test_history_with_assistant_turns_gives_the_same_answer(built_assistant):
     "Hur många deltagare väntas på workshoppen om förenade anställningar?",
     "Vilken dag hålls konferensen hösten 2026?",
     "Vad är e-postadressen till kontaktpersonen för språkkraven?",
+    "Vilken budget har de praktiknära forskarskolorna för sjuksköterskor?",
+    # the text gives a planning basis, not a number of posts (a citation marker "[1]" is no number either)
+    "Hur många ST-tjänster i allmänmedicin behövs enligt rekommendationen i regeringsuppdraget om primärvården?",
 ])
 def test_absent_facts_of_the_asked_kind_abstain(built_assistant, question):
     answer = built_assistant.ask(question)
@@ -151,3 +154,46 @@ def test_a_what_is_question_is_answered_by_the_sentence_that_describes_it(built_
     assert all(c.council == "RVKR Mellansverige" for c in answer.citations)
     answer = built_assistant.ask("wat is nvkr")  # the name's abbreviation, typed
     assert "rådgivande samverkansforum" in answer.answer and _markers_resolve(answer)
+
+
+@pytest.mark.slow
+def test_an_ordinal_is_read_as_the_documents_number_the_item(built_assistant):
+    answer = built_assistant.ask("vilket ar det andra malomradet i nvkr:s plan for 2022")
+    assert "Målområde 2" in answer.resolved_question
+    assert "Främja en kunskapsbaserad kompetensförsörjning" in answer.answer and _markers_resolve(answer)
+
+
+@pytest.mark.slow
+def test_a_slip_in_a_short_council_name_and_a_word_the_documents_lack(built_assistant):
+    answer = built_assistant.ask("hur ofta trafafs arbetsutskottet i sora")
+    assert answer.resolved_question == "hur ofta träffas arbetsutskottet i södra"
+    assert not answer.abstained and "Mötesfrekvensen för arbetsutskottet" in answer.answer  # Södra's plan
+
+
+@pytest.mark.slow
+def test_an_english_question_naming_a_council_with_diacritics_is_answered_in_english(built_assistant):
+    answer = built_assistant.ask("What are Södra's five priority areas?")
+    assert answer.language == "en" and "areas" in answer.resolved_question
+    assert "Kris- och beredskap" in answer.answer and "Språk som resurs" in answer.answer
+
+
+@pytest.mark.slow
+def test_named_items_spread_over_slides_are_listed_together(built_assistant):
+    answer = built_assistant.ask("Vilka målområden hade NVKR:s verksamhetsplan 2022?")
+    for n in (1, 2, 3):  # one slide each in the 2022 deck
+        assert f"Målområde {n}:" in answer.answer
+    assert _markers_resolve(answer) and len({c.lines for c in answer.citations}) == 3
+
+
+@pytest.mark.slow
+def test_an_english_follow_up_swaps_the_council_and_keeps_the_question(built_assistant):
+    answer = built_assistant.ask("And Södra's?", history=["What are the national council's focus areas for 2026?"])
+    assert answer.language == "en" and not answer.abstained
+    assert "Kris- och beredskap" in answer.answer and "Språk som resurs" in answer.answer
+
+
+@pytest.mark.slow
+def test_an_english_question_about_a_council_without_a_plan_keeps_its_name_and_abstains(built_assistant):
+    answer = built_assistant.ask("What activities has RVKR Norra planned for 2026?")
+    assert "Norra" in answer.resolved_question  # not "corrected" into an English word
+    assert answer.abstained and answer.plan == "refusal"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from assistant.answer.evidence import IdfTable, _present, _same_word, coverage
+from assistant.answer.evidence import IdfTable, _present, _same_word, adds_expected_information, asks_for, coverage
 from assistant.lang.tokens import token_set
 
 
@@ -68,3 +68,38 @@ def test_a_text_names_a_contact_by_the_word_an_address_or_a_number():
     assert names_a_contact("Erik Holm, erik.holm@example.se")
     assert names_a_contact("Ring 070-123 45 67")
     assert not names_a_contact("Rådet startar hösten 2026 en satsning i Norrbotten och Västerbotten.")
+
+
+def test_a_question_for_money_needs_an_amount_and_one_for_how_often_a_frequency():
+    assert asks_for("Vilken budget har Södra för 2026?") == "amount"
+    assert asks_for("Hur mycket pengar satsas på forskarskolorna?") == "amount"
+    assert asks_for("Vem står för kostnaderna för resor?") != "amount"  # who pays: not a sum
+    assert asks_for("Hur ofta träffas arbetsutskottet?") == "frequency"
+    assert not adds_expected_information("Vilken budget har Södra?", "Rådet satsar på forskarskolor för sjuksköterskor.")
+    assert adds_expected_information("Vilken budget har Södra?", "Budgeten för 2026 är 2 miljoner kronor.")
+    assert adds_expected_information("Hur ofta träffas rådet?", "Rådet sammanträder fyra gånger årligen.")
+    assert adds_expected_information("Hur ofta träffas arbetsutskottet?", "Mötesfrekvensen för arbetsutskottet följer antal rådsmöten.")
+    assert not adds_expected_information("Hur ofta träffas rådet?", "Rådet består av fem ledamöter.")
+
+
+def test_a_question_for_a_share_or_a_time_of_day_needs_one():
+    assert asks_for("Hur stor andel av platserna går till kommunerna?") == "percent"
+    assert adds_expected_information("Hur stor andel går till kommunerna?", "Hälften av platserna går till kommunerna.")
+    assert not adds_expected_information("Hur stor andel går till kommunerna?", "Platserna fördelas mellan parterna.")
+    assert asks_for("Vilken tid börjar mötet?") == "clock"
+    assert adds_expected_information("Vilken tid börjar mötet?", "Mötet börjar kl. 9.30 i Lund.")
+    assert not adds_expected_information("Vilken tid börjar mötet?", "Mötet hålls i mars 2026.")
+    assert asks_for("Vilka år omfattar planen?") == "year"
+
+
+def test_kinds_of_time_and_what_a_count_or_a_year_needs():
+    assert asks_for("Vilken månad redovisar Södra sina insatser?") == "time"
+    assert asks_for("För vilken period ska man beräkna hur många läkarstudenter som examineras?") == "time"
+    # the year part of an SFS number is no year
+    assert not adds_expected_information("Vilket år började det?", "Förordningen (2015:284) med instruktion.")
+    assert adds_expected_information("Vilket år började det?", "Rådet inrättades den 1 januari 2020.")
+    # the noun a count is about, also after a hyphenated first part and in English through the glossary
+    assert not adds_expected_information("Hur många ST-tjänster behövs?", "Planen gäller 12 regioner.")
+    assert adds_expected_information("Hur många ST-tjänster behövs?", "Det behövs 40 tjänster per år.")
+    assert not adds_expected_information("How many midwives are needed?", "Uppdraget gäller 21 regioner.")
+    assert adds_expected_information("How many midwives are needed?", "Det behövs 300 barnmorskor.")

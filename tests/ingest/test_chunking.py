@@ -395,7 +395,11 @@ def test_sodra_rows_pasted_into_new_document(tmp_path, corpus_docs):
 
 
 def test_tab_header_needs_three_short_labels_without_years():
-    assert find_tab_tables(["Aktivitet\tAnsvarig", "Göra X\tRådet"]) == []  # two columns only
+    # two columns: a header only when both label record fields (else a key–value or question–answer table)
+    assert find_tab_tables(["Fråga\tSvar", "Vad kostar det?\t4 miljoner kronor"]) == []
+    assert find_tab_tables(["Aktivitet\tStatus", "Göra X\tPågår"]) == []
+    [(_, _, header, rows)] = find_tab_tables(["Aktivitet\tAnsvarig", "Göra X\tRådet"])
+    assert header == ["Aktivitet", "Ansvarig"] and rows == [(1, ["Göra X", "Rådet"])]
     assert find_tab_tables(["Göra X\tRådet\tQ1 2026", "Göra Y\tRådet\tQ2"]) == []  # a year in a data cell
     # a year in a known column label is a header ("Aktivitet 2025" in an annual report)
     [(_, _, header, rows)] = find_tab_tables(["Aktivitet 2025\tAnsvarig\tResultat", "Göra X\tRådet\tKlart"])

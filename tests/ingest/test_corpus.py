@@ -261,7 +261,7 @@ def test_infer_doc_type_prefers_the_head_noun():
     [
         ("# Regionala vårdkompetensrådet Västra Götaland\n", "RVKR Västra"),
         ("Aktivitetsplan\nRegionalt vårdkompetensråd i Stockholm-Gotland\nRegionala vårdkompetensrådet i Stockholm\n",
-         "RVKR Stockholm"),
+         "RVKR Stockholm-Gotland"),  # a region's name of two names
         ("Regional plan för kompetensförsörjning i Norra sjukvårdsregionen\n", "RVKR Norra"),
         ("Verksamhetsplan för Nationella vårdkompetensrådet\n", COUNCIL_NATIONAL),
         ("En helt annan text om skolan.\n", ""),

@@ -26,10 +26,19 @@ from assistant.ingest.activities import (
     label_key,
 )
 from assistant.ingest.chunking import chunk_document, find_pipe_tables, find_tab_tables
-from assistant.ingest.corpus import find_documents, infer_council, load_catalog, read_document
+from assistant.ingest.corpus import (
+    drop_page_furniture,
+    find_documents,
+    infer_council,
+    infer_title,
+    load_catalog,
+    pdf_glyphs,
+    read_document,
+)
+from assistant.ingest.units import split_units
 from assistant.lang.councils import COUNCIL_NATIONAL
 from assistant.lang.words import column_labels
-from assistant.schema import KIND_ACTIVITY, KIND_LIST, KIND_PARAGRAPH, ActivityRecord
+from assistant.schema import KIND_ACTIVITY, KIND_LIST, KIND_PARAGRAPH, ActivityRecord, Document
 from assistant.settings import Settings
 from assistant.text import join_lines, normalize_for_match
 
@@ -356,7 +365,7 @@ def _pdf_table(rows: list[list[str]], widths: list[float], styles, repeat: int =
     from reportlab.platypus import Paragraph, Table, TableStyle
 
     cell = styles["BodyText"].clone("cell", fontSize=8, leading=10)
-    table = Table([[Paragraph(escape(value), cell) for value in row] for row in rows], colWidths=widths,
+    table = Table([[Paragraph(escape(value).replace("\n", "<br/>"), cell) for value in row] for row in rows], colWidths=widths,
                   repeatRows=repeat)
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return table
@@ -376,8 +385,8 @@ def test_pdf_small_table(tmp_path):
     doc, chunks, records = read(path)
     assert rows_of(records) == PLAN_ROWS
     assert "Aktivitet\tAnsvarig\tTidplan\tUppföljning" in doc.lines
-    assert [line for line in doc.lines if line and "\t" not in line] == [
-        "Aktivitetsplan 2027", "Regionalt vårdkompetensråd Testregionen beslutar om följande aktiviteter.",
+    assert [line for line in doc.lines if line and "\t" not in line] == [  # the title in a larger font: a heading
+        "# Aktivitetsplan 2027", "Regionalt vårdkompetensråd Testregionen beslutar om följande aktiviteter.",
         "Planen revideras årligen.", "Sida 1"]
     assert doc.council == "RVKR Testregionen"
     assert_quotable(doc, chunks)
@@ -518,3 +527,288 @@ def test_council_from_a_title_without_catalog(tmp_path):
     path = tmp_path / "plan.md"
     path.write_text("# Aktivitetsplan 2027 Regionalt vårdkompetensråd Testregionen\n\nText.\n", encoding="utf-8")
     assert read_document(path, {}).council == "RVKR Testregionen"
+
+
+# ------------------------------------------ (f) labelled activities, two-column tables, PDF pages
+def test_labelled_activities_under_headings_in_markdown():
+    """"### 1. Activity" with a description and "- **Ansvarig:** …" items: the heading is the activity."""
+    doc, chunks, records = read(LAYOUTS / "labelled_activities.md")
+    assert rows_of(records) == [
+        ("Kartlägga VFU-platser i regionen", "Arbetsutskottet", "Q2 2027", "Utvärdering Q1 2028"),
+        ("Anordna en konferens om handledning", "Rådet", "Q4 2027", "Q1 2028"),  # "* __Ansvarig__: Rådet"
+        ("Sprida goda exempel på kompetensväxling", "Arbetsgruppen för nära vård", "Q1–Q4 2027", ""),  # plain labels
+    ]
+    assert [r.contacts for r in records] == [["Karin Berg"], [], []]
+    first = next(c for c in chunks if c.kind == KIND_ACTIVITY)
+    assert first.fields["Beskrivning"] == "En gemensam kartläggning av platserna för verksamhetsförlagd utbildning."
+    assert (first.line_start, first.section) == (7, f"{doc.title} > Aktiviteter")  # from the heading on
+    assert doc.council == "RVKR Stockholm-Gotland"  # a region's name of two names
+    # a list item whose label is no column label stays a list item; a list's lead-in is no heading
+    [items] = [c for c in chunks if c.kind == KIND_LIST]
+    assert items.text.split("\n")[0] == "Rådet föreslår att" and items.section.endswith("> Övrigt")
+    assert "- Kvantitativ data: antalet VFU-platser per termin" in items.text.split("\n")
+    assert_quotable(doc, chunks)
+
+
+def test_lead_in_to_a_lower_case_list_is_no_heading(tmp_path):
+    path = tmp_path / "forslag.txt"
+    path.write_text("Förslag\n\nSocialstyrelsen föreslår att\n\n- utbildningsplatserna utökas,\n\n"
+                    "- en modell för betald vidareutbildning införs.\n\nBakgrund\n\nText om bakgrunden.\n", encoding="utf-8")
+    chunks = chunk_document(read_document(path, {}))
+    assert [(c.section, c.text.split("\n")[0]) for c in chunks] == [
+        ("Förslag", "Socialstyrelsen föreslår att"), ("Bakgrund", "Text om bakgrunden.")]
+
+
+def _word_report(path: Path) -> None:
+    """A report with Word's styles: a key–value table, a numbered list and a question–answer table."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Redovisning av uppdrag om handledning", level=0)
+    table = document.add_table(rows=3, cols=2)
+    for r, (key, value) in enumerate((("Diarienummer", "S2027/00123"), ("Redovisas senast", "31 mars 2027"),
+                                      ("Kontaktperson", "Karin Berg, utredare"))):
+        table.cell(r, 0).text, table.cell(r, 1).text = key, value
+    document.add_heading("Förslag", level=1)
+    document.add_paragraph("Myndigheten föreslår att")
+    for item in ("handledarutbildningen blir avgiftsfri,", "kommunerna får ett statsbidrag."):
+        document.add_paragraph(item, style="List Number")
+    document.add_heading("Frågor och svar", level=1)
+    table = document.add_table(rows=3, cols=2)
+    for r, (question, answer) in enumerate((("Fråga", "Svar"), ("Vad kostar förslagen?", "12 miljoner kronor per år."),
+                                            ("När kan förslagen börja gälla?", "Tidigast den 1 januari 2028."))):
+        table.cell(r, 0).text, table.cell(r, 1).text = question, answer
+    document.add_heading("Aktiviteter", level=1)
+    table = document.add_table(rows=2, cols=2)
+    for r, (activity, owner) in enumerate((("Aktivitet", "Ansvarig"), ("Utbilda handledare", "Rådet"))):
+        table.cell(r, 0).text, table.cell(r, 1).text = activity, owner
+    document.save(str(path))
+
+
+def test_docx_report_with_key_value_and_question_answer_tables(tmp_path):
+    path = tmp_path / "redovisning.docx"
+    _word_report(path)
+    doc, chunks, records = read(path)
+    assert doc.title == "Redovisning av uppdrag om handledning" and doc.doc_type == "regeringsuppdrag"
+    # the key–value table: one chunk, a field per row (its lines stay quotable)
+    meta = chunks[0]
+    assert (meta.kind, meta.section) == (KIND_PARAGRAPH, doc.title)
+    assert meta.fields == {"Diarienummer": "S2027/00123", "Redovisas senast": "31 mars 2027",
+                           "Kontaktperson": "Karin Berg, utredare"}
+    assert "Diarienummer: S2027/00123" in meta.text.split("\n")
+    assert [unit.shown for unit in split_units(meta)][0] == "Diarienummer: S2027/00123"
+    # the numbered list keeps its lead-in; the question–answer table gives a chunk per question
+    [proposals] = [c for c in chunks if c.kind == KIND_LIST]
+    assert proposals.section == f"{doc.title} > Förslag"  # Heading 1 stands below the Title style
+    assert proposals.text.startswith("Myndigheten föreslår att\n- handledar")
+    assert doc.lines[0] == f"# {doc.title}" and "## Förslag" in doc.lines
+    answers = [c for c in chunks if c.section.endswith("> Frågor och svar")]
+    assert [c.fields for c in answers] == [{"Vad kostar förslagen?": "12 miljoner kronor per år."},
+                                           {"När kan förslagen börja gälla?": "Tidigast den 1 januari 2028."}]
+    assert [unit.shown for c in answers for unit in split_units(c)] == [
+        "Vad kostar förslagen? 12 miljoner kronor per år.", "När kan förslagen börja gälla? Tidigast den 1 januari 2028."]
+    assert [unit.quote for c in answers for unit in split_units(c)] == [
+        "12 miljoner kronor per år.", "Tidigast den 1 januari 2028."]
+    # a two-column table headed by record fields is an activity table
+    assert rows_of(records, ("activity", "owner")) == [("Utbilda handledare", "Rådet")]
+    for chunk in chunks:
+        span = normalize_for_match(doc.span_text(chunk.line_start, chunk.line_end))
+        assert all(normalize_for_match(value) in span for value in chunk.fields.values()), chunk.fields
+
+
+def test_pair_tables_need_two_cells_in_every_row():
+    """Rows of two and of three cells in one block are no key–value table (nor an activity table)."""
+    chunks = chunk_document(_doc_of(["Text.", "", "Ensam\tcell", "Tre\tceller\there", "", "Slut."]))
+    assert not any(c.fields for c in chunks)
+    [pairs] = [c for c in chunk_document(_doc_of(["Ort\tUmeå", "År\t2027", ""])) if c.fields]
+    assert pairs.fields == {"Ort": "Umeå", "År": "2027"}
+
+
+def _doc_of(lines: list[str]) -> Document:
+    return Document(path=Path("x.txt"), source="x.txt", lines=lines, title="X", council="", doc_type="dokument",
+                    period="", url="", content_hash="", meta={})
+
+
+def test_a_cell_with_a_field_of_its_own_is_split():
+    """A contact written on its own line inside the Ansvarig cell fills the contact field."""
+    lines = ["Aktivitet\tAnsvarig\tTidplan", "Kartlägga VFU\tVårdsamverkan Fyrbodal Kontakt: Helena Strand\tQ3 2026",
+             "Utbilda handledare\tHögskolan Väst\tQ4 2026", ""]
+    records = extract_records(chunk_document(_doc_of(lines)))
+    assert [(r.owner, r.contacts) for r in records] == [("Vårdsamverkan Fyrbodal", ["Helena Strand"]),
+                                                        ("Högskolan Väst", [])]
+    # a table that has a contact column keeps the cell as it is
+    lines = ["Aktivitet\tAnsvarig\tKontakt", "Kartlägga VFU\tRådet Kontakt: Eva Ek\tOlle Berg", ""]
+    [record] = extract_records(chunk_document(_doc_of(lines)))
+    assert (record.owner, record.contacts) == ("Rådet Kontakt: Eva Ek", ["Olle Berg"])
+
+
+def test_pdf_running_header_footer_and_headings_by_font_size(tmp_path):
+    """A report over two pages: the running header and page footer are dropped, a title and headings
+    in larger fonts become headings (a title wrapped over two lines one heading), the table's rows on
+    the second page keep its section, and a line break in a cell is read as a space."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    path = tmp_path / "handlingsplan.pdf"
+    rows = [["Aktivitet", "Ansvarig", "Tidplan", "Uppföljning"]]
+    rows += [[f"Aktivitet nummer {n} om VFU", "Rådet", f"Q{n % 4 + 1} 2027", "Q1 2028"] for n in range(1, 61)]
+    rows[3][1] = "Vårdsamverkan Fyrbodal\nKontakt: Helena Strand"
+
+    def decorate(canvas, document):
+        canvas.setFont("Helvetica", 8)
+        canvas.drawString(72, A4[1] - 40, "Regionalt vårdkompetensråd Testregionen")
+        canvas.drawRightString(A4[0] - 72, 30, f"Handlingsplan 2027 – sida {document.page}")
+
+    from reportlab.lib.styles import getSampleStyleSheet
+
+    styles = getSampleStyleSheet()
+    story = [Paragraph("Handlingsplan för kompetensförsörjning i primärvården i Testregionen under åren 2027 och 2028",
+                       styles["Heading1"]),
+             Paragraph("Regionalt vårdkompetensråd Testregionen beslutar om följande.", styles["BodyText"]),
+             Paragraph("Aktiviteter", styles["Heading2"]),
+             _pdf_table(rows, [200, 150, 80, 80], styles, 1),
+             Paragraph("Budget", styles["Heading2"]),
+             Paragraph("Rådet avsätter 2,4 miljoner kronor.", styles["BodyText"])]
+    SimpleDocTemplate(str(path), pagesize=A4).build(story, onFirstPage=decorate, onLaterPages=decorate)
+    doc, chunks, records = read(path)
+    title = "Handlingsplan för kompetensförsörjning i primärvården i Testregionen under åren 2027 och 2028"
+    assert doc.lines[0] == f"# {title}" and doc.title == title
+    assert "## Aktiviteter" in doc.lines and "## Budget" in doc.lines
+    assert not any("sida" in line or line == "Regionalt vårdkompetensråd Testregionen" for line in doc.lines)
+    assert doc.lines.count("Aktivitet\tAnsvarig\tTidplan\tUppföljning") == 2  # one table over two pages
+    assert doc.council == "RVKR Testregionen" and doc.doc_type == "aktivitetsplan"
+    assert [r.activity for r in records] == [f"Aktivitet nummer {n} om VFU" for n in range(1, 61)]
+    assert {c.section for c in chunks if c.kind == KIND_ACTIVITY} == {f"{title} > Aktiviteter"}
+    assert (records[2].owner, records[2].contacts) == ("Vårdsamverkan Fyrbodal", ["Helena Strand"])
+    assert [c.section for c in chunks][-1] == f"{title} > Budget"
+    assert_quotable(doc, chunks)
+
+
+def test_page_furniture_is_only_what_repeats_at_the_page_ends():
+    pages = ["Rapport 2027\nFörsta sidans text.\nMer text.\nSida 1", "Rapport 2027\nAndra sidan.\nText.\nSida 2"]
+    assert drop_page_furniture(pages) == ["Första sidans text.\nMer text.", "Andra sidan.\nText."]
+    assert drop_page_furniture(pages[:1]) == pages[:1]  # one page: nothing repeats
+    short = ["Sida 1", "Sida 2"]  # pages with nothing else keep their text
+    assert drop_page_furniture(short) == short
+    chapters = ["# Kapitel 1\nText.\nMer text.", "# Kapitel 2\nText.\nMer text."]  # a heading atop each page stays
+    assert drop_page_furniture(chapters) == ["# Kapitel 1\nText.", "# Kapitel 2\nText."]
+    tables = ["Aktivitet\tAnsvarig\nA\tB\nText 1", "Aktivitet\tAnsvarig\nC\tD\nText 2"]
+    assert drop_page_furniture(tables) == ["Aktivitet\tAnsvarig\nA\tB", "Aktivitet\tAnsvarig\nC\tD"]
+
+
+def test_pdf_decision_with_letterhead_bold_headings_and_signatures(tmp_path):
+    """A government decision: a letterhead above the title, headings in bold body text, bullets whose
+    glyph the font does not map, signatures and a copy list (text, not headings)."""
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
+
+    styles = getSampleStyleSheet()
+    body = styles["BodyText"]
+    path = tmp_path / "beslut.pdf"
+    story = [Table([[Paragraph("Regeringen<br/>Socialdepartementet", body),
+                     Paragraph("Regeringsbeslut II:7<br/>2027-05-21<br/>S2027/03117", body)]], colWidths=[250, 200]),
+             Paragraph("Uppdrag att ta fram ett introduktionsprogram för sjuksköterskor", styles["Heading3"]),
+             Paragraph("<b>Regeringens beslut</b>", body),
+             Paragraph("Regeringen ger Socialstyrelsen i uppdrag att ta fram ett program. I uppdraget ingår att", body),
+             Paragraph("• beskriva de program som finns i dag,", body),
+             Paragraph("• föreslå gemensamma mål.", body),
+             Paragraph("<b>Skälen för regeringens beslut</b>", body),
+             Paragraph("Var femte sjuksköterska lämnar sin första anställning inom två år.", body),
+             Paragraph("På regeringens vägnar", body), Paragraph("Maria Lund", body), Paragraph("Jonas Ek", body),
+             Paragraph("<b>Kopia till</b>", body),
+             Paragraph("Universitetskanslersämbetet<br/>Sveriges Kommuner och Regioner", body)]
+    SimpleDocTemplate(str(path)).build(story)
+    doc, chunks, _ = read(path)
+    title = "Uppdrag att ta fram ett introduktionsprogram för sjuksköterskor"
+    assert doc.title == title and doc.doc_type == "regeringsuppdrag"  # not the letterhead's first line
+    assert f"# {title}" in doc.lines and "## Regeringens beslut" in doc.lines and "## Kopia till" in doc.lines
+    assert not any("(cid:" in line for line in doc.lines)
+    assert "• beskriva de program som finns i dag," in doc.lines
+    by_section = {c.section.split(" > ")[-1]: c.text.split("\n") for c in chunks}
+    assert by_section["Regeringens beslut"][1:] == ["• beskriva de program som finns i dag,", "• föreslå gemensamma mål."]
+    assert by_section["Skälen för regeringens beslut"][-3:] == ["På regeringens vägnar", "Maria Lund", "Jonas Ek"]
+    assert by_section["Kopia till"] == ["Universitetskanslersämbetet Sveriges Kommuner och Regioner"]
+
+
+def test_pdf_glyph_codes():
+    assert pdf_glyphs("(cid:127) beskriva programmen,") == "• beskriva programmen,"
+    assert pdf_glyphs("Text(cid:3) med kod") == "Text med kod"
+    assert pdf_glyphs("Vanlig rad") == "Vanlig rad"
+    assert pdf_glyphs("en speciﬁk ﬂyttning") == "en specifik flyttning"  # ligatures spelt out
+    # a soft hyphen ending a line breaks a word (joined again with the next line); elsewhere it is dropped
+    assert pdf_glyphs("kompetens\xadförsörj\xad") == "kompetensförsörj-"
+    assert join_lines([pdf_glyphs("kompetensförsörj\xad"), "ningen"]) == "kompetensförsörjningen"
+
+
+def test_pdf_footnote_marks_are_no_line_of_their_own(tmp_path):
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    styles = getSampleStyleSheet()
+    path = tmp_path / "fotnot.pdf"
+    SimpleDocTemplate(str(path)).build([
+        Paragraph("Bristen på barnmorskor är stor<super>3</super> enligt rådet.<super>12</super> Det kostar 48 miljoner.",
+                  styles["BodyText"]),
+        Paragraph("<font size=7>3 Socialstyrelsen 2025.</font>", styles["BodyText"]),
+        Paragraph("12", styles["BodyText"])])  # a line of digits in the body's font is text
+    assert [line for line in read_document(path, {}).lines if line] == [
+        "Bristen på barnmorskor är stor enligt rådet. Det kostar 48 miljoner.", "3 Socialstyrelsen 2025.", "12"]
+
+
+def test_title_is_the_first_top_level_heading_of_the_opening():
+    assert infer_title(["Regeringen Regeringsbeslut II:7", "S2027/1", "", "# Uppdrag att göra X", "", "Text."]) \
+        == "Uppdrag att göra X"
+    assert infer_title(["Aktivitetsplan 2027", "", "## Aktiviteter"]) == "Aktivitetsplan 2027"
+
+
+def test_short_lines_in_a_row_are_text_not_headings(tmp_path):
+    """Signatures before a marked heading, and an address over two adjacent lines, are text; title
+    lines over the first paragraph stay headings."""
+    path = tmp_path / "beslut.md"
+    path.write_text("Aktivitetsplan 2027\n\nRegionala rådet Testregionen\n\nRådets uppdrag\n\nRådet samverkar.\n\n"
+                    "På rådets vägnar\n\nMaria Lund\n\nJonas Ek\n\n# Kopia till\n\nUniversitetskanslersämbetet\n"
+                    "Sveriges Kommuner och Regioner\n", encoding="utf-8")
+    chunks = chunk_document(read_document(path, {}))
+    assert [(c.section, c.text) for c in chunks] == [
+        (chunks[0].section, "Rådet samverkar.\nPå rådets vägnar\nMaria Lund\nJonas Ek"),
+        ("Kopia till", "Universitetskanslersämbetet Sveriges Kommuner och Regioner")]
+    assert chunks[0].section.endswith("Rådets uppdrag")
+
+
+def test_press_contact_block_is_text(tmp_path):
+    """A press release's contact lines (short, on adjacent lines) are text, not a heading over nothing."""
+    path = tmp_path / "press.txt"
+    path.write_text("Rådet startar en satsning\n\nRådet startar en satsning på validering i höst.\n\n"
+                    "Presskontakt\nAnna Andersson\nPressekreterare hos rådet\nTelefon 070-123 45 67\n", encoding="utf-8")
+    chunks = chunk_document(read_document(path, {}))
+    assert [c.section for c in chunks] == ["Rådet startar en satsning"]
+    assert chunks[0].text.split("\n")[-1] == "Presskontakt Anna Andersson Pressekreterare hos rådet Telefon 070-123 45 67"
+    # a title wrapped onto a short second line above the text stays one heading
+    path.write_text("Regionala rådets verksamhetsplan\n2027\n\nRådet samverkar.\n", encoding="utf-8")
+    [chunk] = chunk_document(read_document(path, {}))
+    assert (chunk.section, chunk.text) == ("Regionala rådets verksamhetsplan 2027", "Rådet samverkar.")
+
+
+def test_html_press_release_with_fact_box_dateline_and_contact_cards(tmp_path):
+    """A press release page: a definition list (fact box) becomes labelled lines read as one record of
+    fields, the dateline is no heading, and the contact cards are text under "Kontakt"."""
+    path = tmp_path / "press.html"
+    path.write_text(
+        "<html><head><title>Pressmeddelande</title></head><body><nav><a href='/'>Start</a></nav><main>"
+        "<p>Pressmeddelande</p><h1>Nytt utbildningsspår för vårdbiträden</h1><p>Publicerad 3 september 2026</p>"
+        "<p>Rådet startar ett utbildningsspår i januari 2027.</p>"
+        "<aside><h2>Fakta</h2><dl><dt>Målgrupp</dt><dd>Vårdbiträden</dd><dt>Studietakt</dt><dd>Deltid</dd>"
+        "<dd>två dagar i veckan</dd><div><dt>Finansiering:</dt><dd>14 miljoner kronor</dd></div></dl></aside>"
+        "<h2>Kontakt</h2><p>Lena Sjöberg, ordförande<br>Regionala rådet<br>Telefon: 010-123 45 00</p>"
+        "<p>Jakob Nord, presskontakt<br>Telefon: 010-123 45 10</p></main></body></html>", encoding="utf-8")
+    doc, chunks, records = read(path)
+    assert "Studietakt: Deltid; två dagar i veckan" in doc.lines and "Finansiering: 14 miljoner kronor" in doc.lines
+    facts = next(c for c in chunks if c.section.endswith("> Fakta"))
+    assert facts.fields == {"Målgrupp": "Vårdbiträden", "Studietakt": "Deltid; två dagar i veckan",
+                            "Finansiering": "14 miljoner kronor"}
+    assert records == []  # a fact box names no activity
+    assert [c.section for c in chunks if "januari 2027" in c.text] == ["Nytt utbildningsspår för vårdbiträden"]
+    [contact] = [c for c in chunks if c.section.endswith("> Kontakt")]
+    assert contact.text.split("\n") == ["Lena Sjöberg, ordförande Regionala rådet Telefon: 010-123 45 00",
+                                        "Jakob Nord, presskontakt Telefon: 010-123 45 10"]
+    assert_quotable(doc, chunks)

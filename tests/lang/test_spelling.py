@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.lang.spelling import SpellingSettings, Vocabulary, fold, repair, repair_opening
+from assistant.lang.spelling import Lexicon, SpellingSettings, Vocabulary, fold, repair, repair_opening
 
 TEXTS = [
     "Kontaktperson för språkkraven i RVKR Mellansverige är Anna.",
@@ -95,3 +95,51 @@ def test_a_slip_in_the_opening_question_word_is_repaired():
     assert repair_opening("har rådet mål", question_words) == "har rådet mål"  # a common opener, not a slip
     assert repair_opening("vilka är", question_words) == "vilka är"
     assert repair_opening("jag vila", question_words) == "jag vila"
+
+
+def _lexicon_vocabulary() -> Vocabulary:
+    # a toy language: its common words with made-up Zipf frequencies ("upsala" is a rare real word)
+    frequency = {"träffas": 4.5, "senast": 4.8, "göras": 4.6, "grunda": 3.6, "gruda": 2.2, "uppsala": 5.0, "upsala": 3.1}
+    zipf = lambda word: frequency.get(word, 0.0)  # noqa: E731
+    counts = Vocabulary.from_texts(TEXTS + ["Region Uppsala"]).counts
+    return Vocabulary(counts, None, zipf, Lexicon([w for w in frequency if w != "upsala"], zipf))
+
+
+def test_a_word_the_documents_lack_takes_the_languages_spelling_with_diacritics():
+    words = _lexicon_vocabulary()
+    assert words.correct("traffas") == "träffas"
+
+
+def test_a_slip_in_a_common_word_the_documents_lack_is_corrected_against_the_language():
+    words = _lexicon_vocabulary()
+    assert words.correct("sennast") == "senast"   # doubled letter
+    assert words.correct("groas") == "göras"      # swapped letters, without ö
+    assert words.correct("gruda") == "grunda"     # a rare word itself is not what was meant
+
+
+def test_a_rare_real_word_one_slip_from_a_far_more_common_document_word_takes_the_document_word():
+    words = _lexicon_vocabulary()
+    assert words.correct("upsala") == "uppsala"
+
+
+def test_lexicon_nearest_prefers_the_most_common_word_and_never_the_typed_one():
+    frequency = {"stora": 6.0, "sorg": 4.0, "sora": 1.0}
+    lexicon = Lexicon(list(frequency), lambda word: frequency.get(word, 0.0))
+    assert lexicon.nearest("sora") == "stora"
+    assert lexicon.nearest("xyzxyz") == ""
+    assert lexicon.spelling("traffas") == ""
+
+
+def test_aa_typed_for_a_ring_and_a_compound_whose_second_part_takes_the_languages_spelling():
+    words = Vocabulary.from_texts(["Tandvårdens skrivelse. Uppföljning – mått."])
+    assert words.correct("tandvaardens") == "tandvårdens"
+    frequency = {"måttet": 3.6}
+    with_lexicon = Vocabulary(words.counts, None, lambda w: frequency.get(w, 0.0),
+                              Lexicon(list(frequency), lambda w: frequency.get(w, 0.0)))
+    assert with_lexicon.correct("uppfoljningsmattet") == "uppföljningsmåttet"
+
+
+def test_a_short_word_with_swapped_letters_takes_the_documents_word():
+    words = Vocabulary.from_texts(["NVKR och RVKR samverkar. NVKR NVKR"])
+    assert words.correct("nvrk") == "nvkr"
+    assert words.correct("xqzt") is None  # no document word one swap or one doubled letter away

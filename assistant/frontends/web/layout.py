@@ -8,6 +8,7 @@ Assistant and :func:`launch` on a free port.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 from importlib import resources
@@ -61,6 +62,12 @@ DELETE_CACHE = (3600, 3600)
 #: Requests waiting in the queue per allowed concurrent request (settings.max_concurrent_requests); beyond
 #: that a new request is refused at once ("the queue is full") instead of waiting without end.
 QUEUE_PER_WORKER = 10
+#: Gradio's queue rebuilds a pandas table of its last GRADIO_ANALYTICS_MAX_EVENTS events (10,000 by default)
+#: after every event, for its /monitoring dashboard: ≈ 2 ms of CPU per request at 1,000 events, 8 ms at 10,000
+#: (bench/README.md, "Load"). The app turns that dashboard off (``enable_monitoring=False`` in :func:`launch`),
+#: so nothing reads the table: keep 1,000 events and rebuild it only every 10⁹ events. Set (unless already set)
+#: before ``demo.queue()``, which reads them.
+GRADIO_QUEUE_ENV = {"GRADIO_ANALYTICS_CACHE_FREQUENCY": "1000000000", "GRADIO_ANALYTICS_MAX_EVENTS": "1000"}
 
 
 #: Fixed widths (not shares of the screen): on a phone the table scrolls sideways instead of
@@ -261,8 +268,11 @@ def build_app(assistant: Assistant | None = None, settings: Settings | None = No
 
         gr.api(ui.chat_api, api_name="chat")
 
+    for key, value in GRADIO_QUEUE_ENV.items():
+        os.environ.setdefault(key, value)
     demo.queue(default_concurrency_limit=settings.max_concurrent_requests,
-               max_size=QUEUE_PER_WORKER * settings.max_concurrent_requests)
+               max_size=QUEUE_PER_WORKER * settings.max_concurrent_requests,
+               status_update_rate=settings.queue_status_interval_s or "auto")
     demo.va_settings = settings  # type: ignore[attr-defined]
     demo.va_access = access  # type: ignore[attr-defined]
     return demo
@@ -288,6 +298,7 @@ def launch(demo: gr.Blocks, settings: Settings | None = None, **overrides):
         share=False, ssr_mode=False, mcp_server=False, run_history=False, footer_links=["api", "settings"],
         show_error=False, css=CSS, theme=gr.themes.Default(), max_file_size=settings.max_file_bytes,
         num_workers=0, js=COPY_JS, i18n=gr.I18n(sv=GRADIO_LABELS, en=GRADIO_LABELS),
+        enable_monitoring=False,  # no /monitoring dashboard or summary route (see GRADIO_QUEUE_ENV)
     )
     options.update(overrides)
     hosts = allowed_host_names(options["server_name"], [settings.host, *settings.allowed_hosts])
@@ -310,7 +321,8 @@ def _warm_up(assistant: Assistant) -> None:
     """Load the index and the embedding model so the first question is fast."""
     try:
         _ = assistant.index
-        assistant.embedder.embed_query("uppvärmning")
+        # one typed question: the embedder, the evidence units, the vocabulary and the Swedish lexicon load now
+        assistant.ask("vem ansvarar for uppfoljningen")
     except Exception:
         log.warning("warm-up failed", exc_info=True)
 

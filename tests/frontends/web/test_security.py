@@ -21,7 +21,7 @@ from starlette.responses import PlainTextResponse
 from starlette.testclient import TestClient
 
 from assistant.frontends.web import build_app
-from assistant.frontends.web.layout import DELETE_CACHE, QUEUE_PER_WORKER
+from assistant.frontends.web.layout import DELETE_CACHE, GRADIO_QUEUE_ENV, QUEUE_PER_WORKER
 from assistant.frontends.web.security import (
     REJECTED_HOST_TEXT,
     SECURITY_HEADERS,
@@ -147,6 +147,21 @@ def test_queue_limit_and_temp_file_cleanup(tmp_path):
     assert demo._queue.default_concurrency_limit == 3
 
 
+def test_queue_sends_positions_at_the_configured_interval_and_keeps_no_dashboard_table(tmp_path, monkeypatch):
+    for key in GRADIO_QUEUE_ENV:
+        monkeypatch.delenv(key, raising=False)
+    settings = Settings(corpus_dir=tmp_path, index_dir=tmp_path / "index", queue_status_interval_s=2.5)
+    queue = build_app(Assistant(settings))._queue
+    assert queue.live_updates is False and queue.update_intervals == 2.5
+    # Gradio's per-event analytics table (for the /monitoring dashboard, which is off) is bounded and not rebuilt
+    assert queue.ANALYTICS_MAX_EVENTS == int(GRADIO_QUEUE_ENV["GRADIO_ANALYTICS_MAX_EVENTS"])
+    records = [{"time": 0.0, "status": "success", "process_time": 0.1, "function": "chat", "session_hash": "s"}]
+    queue.events_recorded += 1
+    assert queue.compute_analytics_summary(records) == {"functions": {}}
+    every_change = build_app(Assistant(settings.model_copy(update={"queue_status_interval_s": 0})))._queue
+    assert every_change.live_updates is True
+
+
 # ------------------------------------------------------------------ slow: the running app
 def _request(url: str, path: str, host: str | None = None, method: str = "GET", body: bytes | None = None,
              headers: dict | None = None) -> tuple[int, http.client.HTTPMessage, str]:
@@ -204,6 +219,14 @@ def test_other_hosts_get_400(app_url):
     port = app_url.rstrip("/").rsplit(":", 1)[1]
     status, _, _ = _request(app_url, "/config", host=f"{EVIL}:{port}")
     assert status == 400
+
+
+@pytest.mark.slow
+def test_monitoring_dashboard_is_off(app_url):
+    for path in ("/monitoring", "/monitoring/summary"):
+        status, headers, _ = _request(app_url, path)
+        assert status == 403, (path, status)
+        _assert_security_headers(headers, path)
 
 
 @pytest.mark.slow
