@@ -150,7 +150,8 @@ def repair_query(text: str, language: str, index: LoadedIndex, settings: Spellin
     text = paragraph_signs(text)
     if language != "sv":
         english = dataclasses.replace(settings, known_word_zipf=settings.english_known_word_zipf)
-        return repair(text, english_vocabulary(index), english, keep=_REGION_NAMES)  # "Norra" is no "Nora"
+        named = council_names(text, index, settings)  # "sora" → "sodra" in English questions too
+        return repair(named, english_vocabulary(index), english, keep=_REGION_NAMES)  # "Norra" is no "Nora"
     named = council_names(years_after_number(repair_opening(text, _INTERROGATIVES)), index, settings)
     return numbered_name(repair(named, vocabulary(index), settings), index)
 

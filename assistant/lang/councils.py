@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from assistant.lang.spelling import fold
+
 #: Index names of regional councils: "RVKR " + the healthcare region ("RVKR Södra").
 REGIONAL_PREFIX = "RVKR "
 #: How the national council is named in the documents and in catalog metadata.
@@ -48,6 +50,7 @@ NATIONAL_ALIASES = ("nationella vårdkompetensråd", "nationella rådet", "natio
 def _region_pattern(region: str, genitive: bool) -> re.Pattern:
     """One regex for a healthcare region: its name, counties and English names, as whole words."""
     names = (region.lower(),) + HEALTHCARE_REGIONS.get(region, ()) + ENGLISH_REGION_NAMES.get(region, ())
+    names = tuple({*names, *(fold(name) for name in names)})  # also typed without å/ä/ö ("sodra", "vastra")
     alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
     # whole words: "south" is not the start of "south-east"
     return re.compile(rf"(?<![\wåäö])(?<![\wåäö]-)(?:{alternatives}){'s?' if genitive else ''}(?![\wåäö])(?!-[\wåäö])")
@@ -72,7 +75,7 @@ def detect_councils(question: str, known: list[str]) -> list[str]:
         if region is not None:
             if _region_pattern(region, genitive=True).search(lowered):
                 found.append(council)  # "Södra" and the genitive "Södras"
-        elif any(alias in lowered for alias in NATIONAL_ALIASES):
+        elif any(alias in lowered or fold(alias) in lowered for alias in NATIONAL_ALIASES):
             found.append(council)
     return found
 

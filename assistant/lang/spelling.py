@@ -190,10 +190,12 @@ class Vocabulary:
         if spelled and spelled != word and self._zipf(spelled) - typed_zipf >= settings.diacritics_gain_zipf:
             return spelled  # typed without å/ä/ö, a word the documents do not use ("borjar" → "börjar")
         if typed_zipf >= settings.known_word_zipf:  # a real word the documents do not use …
-            if len(folded) >= settings.min_length and folded.isalpha():
-                # … unless it is a rare one, one slip from a far more common document word ("upsala" → "uppsala")
+            if len(folded) >= 4 and folded.isalpha():
+                # … unless it is a rare one, one slip from a far more common word ("upsala" → "uppsala",
+                # "wich" → "which"); a short word needs twice the gain ("form" stays, "from" is not it)
+                gain = settings.diacritics_gain_zipf * (1 if len(folded) >= settings.min_length else 2)
                 best = self._nearest(folded, self._by_length, self.folded_counts, 1)
-                if best is not None and self._zipf(self.spelling(best)) - typed_zipf >= settings.diacritics_gain_zipf:
+                if best is not None and self._zipf(self.spelling(best)) - typed_zipf >= gain:
                     return self.spelling(best)
             return None
         own_stem = self.stemmer(folded) if self.stemmer is not None and folded.isalpha() else ""

@@ -122,3 +122,8 @@ def test_unindexed_regions(question, regions):
 def test_a_region_with_an_indexed_council_is_not_unindexed():
     assert unindexed_regions("Vad gör Sydöstra?", [*KNOWN, "RVKR Sydöstra"]) == []
     assert unindexed_regions("Vad gör Södra?", [COUNCIL_NATIONAL]) == ["Södra"]
+
+
+def test_a_council_typed_without_diacritics_is_detected():
+    assert detect_councils("what does sodra plan for q4", KNOWN) == [SODRA]
+    assert detect_councils("vad gor det nationella radet", KNOWN) == [COUNCIL_NATIONAL]

@@ -143,3 +143,14 @@ def test_a_short_word_with_swapped_letters_takes_the_documents_word():
     words = Vocabulary.from_texts(["NVKR och RVKR samverkar. NVKR NVKR"])
     assert words.correct("nvrk") == "nvkr"
     assert words.correct("xqzt") is None  # no document word one swap or one doubled letter away
+
+
+def test_a_rare_short_word_one_slip_from_a_far_more_common_one_is_corrected_but_not_a_common_one():
+    frequency = {"which": 6.5, "wich": 2.8, "from": 6.9, "form": 5.0}
+    zipf = lambda word: frequency.get(word, 0.0)  # noqa: E731
+    english = SpellingSettings(known_word_zipf=2.0)  # as for English questions
+    words = Vocabulary(Vocabulary.from_texts(["which from form"]).counts, None, zipf)
+    assert words.correct("wich", english) == "which"   # gain 3.7: a known misspelling
+    assert words.correct("form", english) == "form"    # a word the vocabulary has is never changed
+    only_from = Vocabulary(Vocabulary.from_texts(["from"]).counts, None, zipf)
+    assert only_from.correct("form", english) is None  # gain 1.9 < 3 for a short word
