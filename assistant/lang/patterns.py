@@ -15,6 +15,9 @@ from assistant.lang.spelling import fold
 
 #: "när" as a question word, not in "när det gäller" ("as regards").
 WHEN = r"\bnär\b(?!\s+det\s+gäller)"
+#: English "when" that asks ("When is …", "… and when?"), not the conjunction ("issues it raises when monitoring").
+ENGLISH_WHEN = (r"(?:^|[,;:?]\s*|\b(?:and|or|but|so|then|by)\s+)when\b"
+                r"|\bwhen\s+(?:is|are|was|were|will|would|does|do|did|should|can|could|has|have|must)\b")
 
 
 def follow_up_verb(max_words_between: int, inflections: str = "a|er|s|as|de|ts|t", optional: bool = True) -> str:
@@ -83,7 +86,7 @@ COPULA = r"\s+(?:är|utgör|is)\s+"
 # -- the kind of fact a question asks for (an answer must contain one that the question does not) ----
 ASKS_NAME = r"\bvem\s+är\b|\bvad\s+heter\b|\bvilka\s+personer\b|\bwho\s+is\b|\bwhat\s+is\s+the\s+name\b"
 ASKS_YEAR = r"\bvilk(?:et|a)\s+år\b|\bwhich\s+years?\b|\bwhat\s+years?\b"
-ASKS_TIME = (rf"{WHEN}|\bwhen\b|\bvilket\s+datum\b|\bwhat\s+date\b|\bvilken\s+månad\b|\bvilket\s+kvartal\b|\bvilken\s+period\b"
+ASKS_TIME = (rf"{WHEN}|{ENGLISH_WHEN}|\bvilket\s+datum\b|\bwhat\s+date\b|\bvilken\s+månad\b|\bvilket\s+kvartal\b|\bvilken\s+period\b"
              r"|\b(?:which|what|in\s+which|in\s+what|for\s+which|for\s+what)\s+(?:month|quarter|period)\b")
 ASKS_DAY = r"\bvilken\s+dag\b|\bvilket\s+datum\b|\bwhich\s+day\b|\bwhat\s+day\b|\bexact\s+date\b|\bwhich\s+date\b"
 ASKS_COUNT = (r"\bhur\s+många\b|\bhur\s+mycket\b|\bhur\s+stor\b|\bantal(?:et)?\b|\bhow\s+many\b|\bhow\s+much\b"
@@ -174,7 +177,7 @@ INTENT_QUESTIONS: list[tuple[str, str]] = [
                 r"|\bmått(?:et)?\b|\bmäts\b|\bmeasured?\b|hur\s+följs\b|how\s+(?:is|are|will)\b.*\bfollowed up"),
     ("followup", rf"{follow_up_verb(10)}|uppfölj|follow(?:ed)?[- ]?up|evaluat"),
     ("owner", r"ansvar|genomför|\bowns?\b|responsib|in charge|carries? (?:it )?out"),
-    ("time", rf"{WHEN}|tidplan|tidpunkt|kvartal|datum|vilket år|vilken månad|\bwhen\b|deadline|timeline|which quarter"
+    ("time", rf"{WHEN}|{ENGLISH_WHEN}|tidplan|tidpunkt|kvartal|datum|vilket år|vilken månad|deadline|timeline|which quarter"
              r"|what date|which month"),
     ("content", r"\bvad\s+(?:ska|skall)\s+(?:\S+\s+){0,4}?(?:göra|göras)\b|\bvad\s+(?:planerar|innebär|görs)\b"
                 r"|\bvad\s+handlar\s+aktiviteten\b|\bwhat\s+(?:will|does|do)\b.*\b(?:do|involve)\b|\bwhat\s+is\s+planned\b"),

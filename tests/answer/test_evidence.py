@@ -103,3 +103,9 @@ def test_kinds_of_time_and_what_a_count_or_a_year_needs():
     assert adds_expected_information("Hur många ST-tjänster behövs?", "Det behövs 40 tjänster per år.")
     assert not adds_expected_information("How many midwives are needed?", "Uppdraget gäller 21 regioner.")
     assert adds_expected_information("How many midwives are needed?", "Det behövs 300 barnmorskor.")
+
+
+def test_english_when_asks_only_as_a_question_word():
+    assert asks_for("When is the final report due?") == "time"
+    assert asks_for("Who owns it, and when?") == "time"
+    assert asks_for("Which technology issues does Mellansverige raise when monitoring future competence?") != "time"
