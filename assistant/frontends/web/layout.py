@@ -238,22 +238,27 @@ def build_app(assistant: Assistant | None = None, settings: Settings | None = No
             ui.summary_councils, [sum_councils], [sum_councils], api_visibility="undocumented",
         ).then(lambda: (None, "", "", "", ""), None, [upload_file, meta_title, meta_council, meta_type, meta_period],
                api_visibility="undocumented")
-        for button, handler, inputs in (
-            (remove_button, ui.remove, [doc_select, remove_confirm]),
-            (replace_button, ui.replace, [doc_select, replace_file]),
-            (save_meta_button, ui.save_metadata, [doc_select, edit_title, edit_council, edit_type, edit_period]),
-            (review_button, ui.review, [doc_select]),
+        # After a removal its confirmation box is cleared, after a replacement the chosen file: right after the
+        # change itself, so a later step of another button's chain never clears what the user just ticked.
+        for button, handler, inputs, cleared, empty in (
+            (remove_button, ui.remove, [doc_select, remove_confirm], [remove_confirm], False),
+            (replace_button, ui.replace, [doc_select, replace_file], [replace_file], None),
+            (save_meta_button, ui.save_metadata, [doc_select, edit_title, edit_council, edit_type, edit_period], [], None),
+            (review_button, ui.review, [doc_select], [], None),
         ):
-            button.click(
+            changed = button.click(
                 handler, inputs, [manage_message], api_visibility="undocumented", show_progress="full",
                 show_progress_on=[manage_message],
-            ).then(
+            )
+            if cleared:
+                changed = changed.then(lambda value=empty: value, None, cleared, api_visibility="undocumented")
+            changed.then(
                 ui.refresh, [councils, sources, doc_select], refresh_outputs, api_visibility="undocumented",
             ).then(
                 ui.document_info, [doc_select], info_outputs, api_visibility="undocumented",
             ).then(
                 ui.summary_councils, [sum_councils], [sum_councils], api_visibility="undocumented",
-            ).then(lambda: (False, None), None, [remove_confirm, replace_file], api_visibility="undocumented")
+            )
         demo.load(ui.edit_controls, None, [edit_notice, edit_group], api_visibility="undocumented")
         status_tab.select(ui.status, None, [status_view], api_visibility="undocumented")
         status_refresh.click(ui.status, None, [status_view], api_visibility="undocumented")
