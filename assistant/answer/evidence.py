@@ -135,6 +135,11 @@ def _related(term: str, idf: dict[str, float]) -> list[str]:
     return [token for token in idf if _same_word(term, token)] if len(term) >= 6 else []
 
 
+def _not_topic(councils: list[str]) -> set[str]:
+    """Stems that never say what a question is about: question and generic words, council words and names."""
+    return QUESTION_WORDS | GENERIC_WORDS | COUNCIL_WORDS | {stem(w) for council in councils for w in words(council)}
+
+
 def topic_terms(query: str, index: LoadedIndex, councils: list[str], language: str = "sv") -> Terms:
     """What the answer must be about, as groups of alternative stems.
 
@@ -144,17 +149,18 @@ def topic_terms(query: str, index: LoadedIndex, councils: list[str], language: s
     corpus contains them (names, abbreviations).
     """
     idf = index_idf(index)
-    skip = QUESTION_WORDS | GENERIC_WORDS | COUNCIL_WORDS | {stem(w) for council in councils for w in words(council)}
+    skip = _not_topic(councils)
     long_forms = {short.lower(): long for short, long in abbreviations(index).items()}
     groups: Terms = []
     # the words that ask for the kind of fact ("hur länge", "vilka år", "hur ofta") are not its topic
     text = _KIND_PHRASES.sub(" ", query.lower())
     if language == "en":
-        for phrase, _, _ in glossary_matches(text):  # also inflected: "organises", "interim reports"
+        matches = glossary_matches(text)  # also inflected: "organises", "interim reports"
+        for phrase, _, _ in matches:
             stems = frozenset(t for term in glossary()[phrase] for t in tokenize(term)) - skip
             if stems and stems not in groups:
                 groups.append(stems)
-        text = without_glossary_phrases(text)
+        text = without_glossary_phrases(text, matches)
     skip_sorted = _sorted(frozenset(skip))
     for word in content_words(text):
         token = stem(word)
@@ -191,7 +197,7 @@ def untranslated_words(query: str, index: LoadedIndex, councils: list[str]) -> l
     """Content words of an English question that neither the glossary nor the documents know: the
     question is about something specific that the lexical terms cannot name ("who plans and organises …")."""
     idf = index_idf(index)
-    skip = QUESTION_WORDS | GENERIC_WORDS | COUNCIL_WORDS | {stem(w) for council in councils for w in words(council)}
+    skip = _not_topic(councils)
     text = without_glossary_phrases(query)
     return [word for word in content_words(text) if stem(word) not in skip and stem(word) not in idf
             and stem(word, "english") not in skip and not word.isdigit()]
@@ -331,8 +337,8 @@ def contacts_as_written(index: LoadedIndex, record: ActivityRecord) -> str:
 
 
 def record_text(record: ActivityRecord) -> str:
-    return " ".join([record.activity, record.focus_area, record.goal, record.measure, record.content, record.section,
-                     record.owner, " ".join(record.contacts)])
+    """All of an activity's text: what it is about and its follow-up measure."""
+    return f"{record_subject_text(record)} {record.measure}"
 
 
 def record_subject_text(record: ActivityRecord) -> str:

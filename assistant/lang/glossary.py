@@ -48,10 +48,10 @@ def glossary_matches(text: str) -> list[tuple[str, int, int]]:
     return sorted(found, key=lambda item: item[1])
 
 
-def without_glossary_phrases(text: str) -> str:
-    """``text`` (lower case) with every glossary phrase blanked out."""
+def without_glossary_phrases(text: str, matches: list[tuple[str, int, int]] | None = None) -> str:
+    """``text`` (lower case) with every glossary phrase blanked out (``matches``: its glossary_matches, if known)."""
     lowered = text.lower()
-    for _, start, end in reversed(glossary_matches(lowered)):
+    for _, start, end in reversed(glossary_matches(lowered) if matches is None else matches):
         lowered = lowered[:start] + " " + lowered[end:]
     return lowered
 

@@ -68,6 +68,12 @@ class SpellingSettings:
     compound_part_min_length: int = 4
 
 
+def _within(word: str, by_length: dict[int, list[str]], max_edits: int) -> list[tuple[str, float, int]]:
+    """(candidate, slips, index) for the words of ``by_length`` at most ``max_edits`` slips (OSA) from ``word``."""
+    candidates = [w for n in range(len(word) - max_edits, len(word) + max_edits + 1) for w in by_length.get(n, ())]
+    return process.extract(word, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=None)
+
+
 class Lexicon:
     """A language's common words (most common first), for words the documents do not use.
 
@@ -96,10 +102,7 @@ class Lexicon:
 
     def nearest(self, folded: str, max_edits: int = 1) -> str:
         """The most common word within ``max_edits`` slips of ``folded`` (folded forms compared), or ""."""
-        candidates = [w for n in range(len(folded) - max_edits, len(folded) + max_edits + 1)
-                      for w in self._by_length.get(n, ())]
-        found = [item for item in process.extract(folded, candidates, scorer=OSA.distance, score_cutoff=max_edits,
-                                                  limit=None) if item[1] > 0]  # a rare word itself ("gruda") is not it
+        found = [item for item in _within(folded, self._by_length, max_edits) if item[1] > 0]  # not "gruda" itself
         if not found:
             return ""
         best = max(found, key=lambda item: (-item[1], self.frequency(self._written[item[0]]), item[0]))[0]
@@ -274,8 +277,7 @@ class Vocabulary:
 
     @staticmethod
     def _nearest(word: str, by_length: dict[int, list[str]], counts: dict[str, int], max_edits: int) -> str | None:
-        candidates = [w for n in range(len(word) - max_edits, len(word) + max_edits + 1) for w in by_length.get(n, ())]
-        found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=None)
+        found = _within(word, by_length, max_edits)
         if not found:
             return None
         return min(found, key=lambda item: (item[1], -counts[item[0]], item[0]))[0]
