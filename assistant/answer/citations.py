@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 
 from assistant.ingest.units import Unit, split_units, strip_bullet
+from assistant.lang.patterns import OPEN_LEAD_IN, compile_ci
 from assistant.schema import Chunk
 from assistant.store.loaded import LoadedIndex
 from assistant.text import normalize_for_match
@@ -129,8 +129,7 @@ def closest_passages(index: LoadedIndex, hits, limit: int = 3) -> list[Citation]
     return out
 
 
-#: A lead-in without a colon that a bulleted list continues ("Socialstyrelsen föreslår att" / "- …").
-_OPEN_LEAD_IN = re.compile(r"\b(?:att|följande|bland\s+annat|bl\.\s?a\.|nämligen|genom)\s*$", re.IGNORECASE)
+_OPEN_LEAD_IN = compile_ci(OPEN_LEAD_IN)
 
 
 def introduced_units(chunk: Chunk, unit: Unit, limit: int) -> list[Unit]:

@@ -208,6 +208,8 @@ PAST_OR_PASSIVE_ENDING = r"(?:ade|ades|ats|des|tes|as)$"
 HOW_MANY_ENGLISH = r"\bhow\s+many\s+([a-z]{3,})"
 #: A field label opening a unit ("Aktivitet: …", "Uppföljning - mått: …").
 LEADING_LABEL = r"^\s*[\w ()/–-]{1,40}:\s+"
+#: A lead-in without a colon that a bulleted list continues ("Socialstyrelsen föreslår att" / "- …").
+OPEN_LEAD_IN = r"\b(?:att|följande|bland\s+annat|bl\.\s?a\.|nämligen|genom)\s*$"
 #: A named item opens with its noun, then a number or a name ("Målområde 2: …", "Arbetsgrupp Klinisk forskning").
 NAMED_ITEM = r"^[\wåäöÅÄÖ-]+\s+(?:\d{1,2}\b|[IVX]{1,4}\b|[A-ZÅÄÖ])"
 
