@@ -50,7 +50,7 @@ test: model browser postgres strace
 eval: index
 	$(VENV)/bin/assistant eval
 
-# questions on eleven documents in layouts the seeds lack (eval/layouts/), over a copy of corpus/ plus them
+# questions on thirteen documents in layouts the seeds lack (eval/layouts/), over a copy of corpus/ plus them
 eval-layouts: model
 	$(PY) eval/tools/layouts_eval.py
 

@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     description_max_sentences: int = 2  # "Vad är X?": at most this many "X är …" sentences answer it
     description_subject_extra_words: int = 3  # ... whose subject has at most this many words besides X's ("Det nationella …")
     description_search_chunks: int = 10  # ... looked for also in the chunks that match X best (BM25), not only the retrieved
-    intro_items_max: int = 8  # a chosen sentence ending in ':' brings up to this many of the units that follow it
+    intro_items_max: int = 12  # a chosen sentence ending in ':' brings up to this many of the units that follow it
     # Questions as typed: words without å/ä/ö or with one slip are put into the documents' spelling
     spelling_min_length: int = 5  # shortest word corrected by edit distance (shorter ones are only folded)
     spelling_one_edit_max_length: int = 12  # longer words may have two edits
@@ -119,6 +119,7 @@ class Settings(BaseSettings):
     evidence_chunks: int = 5  # units are taken from this many top retrieved chunks
     evidence_min_score: float = 0.45  # below this the assistant abstains (chosen on the dev split)
     evidence_min_score_unknown_terms: float = 0.55  # the same when the question has words the documents never use
+    evidence_min_score_kind: float = 0.4  # the bar when the question asks for a kind of fact (a year, a time, a number …) that every candidate unit gives (dev splits of both sets: 0.4)
     sentence_weight_dense: float = 0.3  # weight of a sentence's own cosine in the composer's sentence score
     sentence_weight_dense_english: float = 0.6  # the same for English questions (their words rarely occur in the Swedish text; dev: 0.6 > 0.3)
 

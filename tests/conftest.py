@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import shutil
 import socket
+import traceback
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,19 @@ def network_guard(request):
     new = _violations[start:]
     if new and not request.node.get_closest_marker("allow_network_attempts"):
         pytest.fail("network guard: " + "; ".join(new[:5]))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failure by an unexpected exception also shows its whole traceback, library frames included.
+
+    pytest hides frames of pytest, pluggy and of code marked ``__tracebackhide__`` (Playwright, pydantic);
+    a rare failure in CI can then show a single frame that names no culprit."""
+    report = yield
+    if report.failed and call.excinfo is not None and not call.excinfo.errisinstance(
+            (AssertionError, pytest.fail.Exception, pytest.skip.Exception)):
+        report.sections.append(("unfiltered traceback", "".join(traceback.format_exception(call.excinfo.value))))
+    return report
 
 
 def pytest_configure(config):

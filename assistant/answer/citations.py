@@ -136,23 +136,34 @@ def introduced_units(chunk: Chunk, unit: Unit, limit: int) -> list[Unit]:
     """The units after ``unit`` in its chunk when it introduces them (ends in ':', or in an open lead-in
     such as "… föreslår att" followed by list items), up to the next intro."""
     text = unit.quote.rstrip()
-    if chunk.fields or not (text.endswith(":") or _OPEN_LEAD_IN.search(text)):
+    heading = _is_heading(text)
+    if chunk.fields or not (text.endswith(":") or heading or _OPEN_LEAD_IN.search(text)):
         return []
     units = chunk.__dict__.get("_sentences") or split_units(chunk)
     try:
         at = units.index(unit)
     except ValueError:
         return []
-    if not text.endswith(":"):  # an open lead-in only introduces list items
+    if not text.endswith(":"):  # an open lead-in or a heading only introduces list items
         following = units[at + 1:at + 2]
-        if not following or strip_bullet(following[0].quote) == following[0].quote:
+        if not following or not _is_item(following[0]):
             return []
     out = []
     for follower in units[at + 1:at + 1 + limit]:
-        if follower.quote.rstrip().endswith(":"):
+        if follower.quote.rstrip().endswith(":") or (not text.endswith(":") and not _is_item(follower)):
             break
         out.append(follower)
     return out
+
+
+def _is_item(unit: Unit) -> bool:
+    return strip_bullet(unit.quote) != unit.quote
+
+
+def _is_heading(text: str) -> bool:
+    """A heading line ("Rekommendationer till regeringen", "Vad ska förslag till plan innehålla?"): not a list
+    item and not a sentence ending in a full stop; it introduces the list items right after it."""
+    return strip_bullet(text) == text and not text.endswith((".", ",", ";")) and len(text) <= 200
 
 
 def cite_unit(index: LoadedIndex, cite: CitationBuilder, chunk: Chunk, unit: Unit, shown: str,
@@ -171,10 +182,16 @@ def cite_unit(index: LoadedIndex, cite: CitationBuilder, chunk: Chunk, unit: Uni
     if n is None:
         return []
     lines = [f"{shown} [{n}]"]
-    covered = normalize_for_match(quote)
-    for item in items:
-        m = n if normalize_for_match(item.quote) in covered else cite.add(
-            chunk.source, chunk.line_start, chunk.line_end, item.quote, chunk.section)
+    covered, m = normalize_for_match(quote), n
+    for i, item in enumerate(items):
+        if normalize_for_match(item.quote) not in covered:
+            # the items the first quote could not hold: one stretch from this item through as many as fit
+            stretch = quote_covering(index, chunk.source, chunk.line_start, chunk.line_end, item.quote,
+                                     [later.quote for later in items[i + 1:]]) or item.quote
+            m = cite.add(chunk.source, chunk.line_start, chunk.line_end, stretch, chunk.section)
+            if m is None:
+                m = cite.add(chunk.source, chunk.line_start, chunk.line_end, item.quote, chunk.section)
+            covered = normalize_for_match(stretch) if m is not None else covered
         if m is not None:
             lines.append(f"- {item.shown} [{m}]")
     return lines

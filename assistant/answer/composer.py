@@ -141,6 +141,8 @@ class Composer:
             field_name = "measure"
         if field_name == "measure" and not record.measure and record.follow_up and not asks_for_date(query):
             field_name = "follow_up"  # a plan with one "Uppföljning" column writes its measure there
+        if field_name == "goal" and not record.goal and record.content:
+            field_name = "content"  # a plan without a goal column says what the activity is for in its content
         value = contacts_as_written(self.index, record) if field_name == "contacts" else getattr(record, field_name)
         quote_value = record.contacts[-1] if field_name == "contacts" and record.contacts else value
         if not value and field_name == "timeline":
@@ -206,8 +208,11 @@ class Composer:
                         or not adds_words(query, stated):
                     continue
                 share = self.settings.sentence_context_share
-                score = (1 - share) * coverage(terms, sentence.shown, self.idf) \
-                    + share * coverage(terms, f"{sentence.shown} {context}", self.idf)
+                own = coverage(terms, sentence.shown, self.idf)
+                if items:  # a heading or intro is about what it introduces too
+                    intro_share = self.settings.list_intro_share
+                    own = max(own, intro_share * own + (1 - intro_share) * coverage(terms, stated, self.idf))
+                score = (1 - share) * own + share * coverage(terms, f"{sentence.shown} {context}", self.idf)
                 floor = self.settings.evidence_dense_floor
                 score += self.settings.sentence_weight_chunk_dense * max(0.0, hit.dense - floor) / (1.0 - floor) \
                     + self.settings.sentence_weight_rank / (1 + rank)

@@ -300,8 +300,10 @@ def _plan(u: Understanding, query: str, intent: str, language: str, scope: list[
     chosen = fallback.choose(ranked, settings)
     # Words the documents never use (budget, lön …) make an answer less likely: a higher bar.
     # A unit that gives the asked-for kind of fact (a number, a frequency …) is not loosely related: the usual bar.
-    unknown = composer.reason == "unknown_terms" and asks_for(u.query) not in (*CHECKED_KINDS, "time")
-    bar = settings.evidence_min_score_unknown_terms if unknown else settings.evidence_min_score
+    kind = asks_for(u.query) in (*CHECKED_KINDS, "time")
+    unknown = composer.reason == "unknown_terms" and not kind
+    bar = settings.evidence_min_score_kind if kind else \
+        settings.evidence_min_score_unknown_terms if unknown else settings.evidence_min_score
     if chosen and chosen[0].score >= bar:
         cite = CitationBuilder(index, settings.max_citations)
         lines = fallback.evidence_lines(chosen, index, cite, language, settings.intro_items_max)

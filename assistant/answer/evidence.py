@@ -140,6 +140,12 @@ def _not_topic(councils: list[str]) -> set[str]:
     return QUESTION_WORDS | GENERIC_WORDS | COUNCIL_WORDS | {stem(w) for council in councils for w in words(council)}
 
 
+def _present_tense_verb(word: str) -> bool:
+    """A real verb in the present tense whose infinitive is a real word too ("sysslar"/"syssla", "jobbar"/"jobba")."""
+    return len(word) >= 5 and word.endswith("ar") and swedish_zipf(word) >= KNOWN_VERB_ZIPF \
+        and swedish_zipf(word[:-1]) >= KNOWN_VERB_ZIPF
+
+
 def topic_terms(query: str, index: LoadedIndex, councils: list[str], language: str = "sv") -> Terms:
     """What the answer must be about, as groups of alternative stems.
 
@@ -168,7 +174,8 @@ def topic_terms(query: str, index: LoadedIndex, councils: list[str], language: s
             continue
         if language == "sv" and token not in idf and not _related(token, idf) and (
                 swedish_zipf(word) >= COMMON_WORD_ZIPF
-                or (_PAST_OR_PASSIVE.search(word) and swedish_zipf(word) >= KNOWN_VERB_ZIPF)):
+                or (_PAST_OR_PASSIVE.search(word) and swedish_zipf(word) >= KNOWN_VERB_ZIPF)
+                or _present_tense_verb(word)):
             # a very common word the documents never use ("kom", "gjorde"), or a real verb form they do not
             # use ("startade", "skickades", "beaktas": the documents say it in other words), says nothing
             # about the topic

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
+from assistant.lang.periods import find_periods
 from assistant.lang.spelling import fold
 from assistant.lang.words import column_labels, word_list
 from assistant.schema import KIND_ACTIVITY, ActivityRecord, Chunk
@@ -136,6 +137,22 @@ def split_contacts(value: str) -> list[str]:
     return [part.strip(" .") for part in parts if part.strip(" .")]
 
 
+#: Words that may stand beside the time expressions of a value that is only a time ("senast Q2 2026",
+#: "Q1 2026 till Q3 2026", "by June 2027").
+TIME_VALUE_WORDS = frozenset({"senast", "fran", "till", "och", "under", "hela", "by", "from", "until", "to", "and"})
+
+
+def is_time_value(value: str) -> bool:
+    """Whether a cell says nothing but when: "Q4 2026", "senast mars 2027", "2026–2027"."""
+    periods = find_periods(value)
+    if not periods:
+        return False
+    rest = value
+    for _interval, (start, end) in reversed(periods):
+        rest = rest[:start] + " " + rest[end:]
+    return all(word in TIME_VALUE_WORDS for word in _KEY_WORD.findall(fold(rest)))
+
+
 def record_from_chunk(chunk: Chunk) -> ActivityRecord:
     record = ActivityRecord(
         council=chunk.council, source=chunk.source, title=chunk.title, section=chunk.section,
@@ -150,6 +167,12 @@ def record_from_chunk(chunk: Chunk) -> ActivityRecord:
             record.contacts.extend(split_contacts(value))
         elif not getattr(record, name):
             setattr(record, name, value)
+    if not record.timeline:
+        # a column no label names ("Klart", "Färdigt") whose cell is only a time is the timeline
+        label = next((label for label, value in chunk.fields.items()
+                      if value and column_group(label) is None and is_time_value(value)), None)
+        if label:
+            record.timeline, record.labels["timeline"] = chunk.fields[label], label
     if not record.focus_area and chunk.section:
         match = _FOCUS_SECTION.search(chunk.section.split(" > ")[-1])
         if match:

@@ -65,6 +65,12 @@ _URL_LINE = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$")
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+\S")
 # "1 Inledning", "2.1 Bakgrund", "3.2.1. Metod" (not "1. Regeringen …", a numbered list item).
 _SECTION_NUMBER = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2}){1,3}\.?|\d{1,2})\s+(?=[A-ZÅÄÖ])")
+# "§ 12 Val av justerare", "§§ 14–15 Ekonomi": a numbered paragraph of minutes (a protocol), a heading.
+_PARAGRAPH_SIGN = re.compile(r"^\s*§{1,2}\s*\d{1,3}[a-z]?(?:\s*[-–]\s*\d{1,3})?\s+\S")
+# A line wholly in emphasis ("**§ 14 Ekonomi**", "__Bakgrund__"): a heading in Markdown written from Word.
+_EMPHASIS_LINE = re.compile(r"^\s*(\*\*|__)(?=\S)(.+?)(?<=\S)\1\s*$")
+#: A line wholly in emphasis heads a record (see :func:`_named_by_heading`) when it has at most this many words.
+MAX_EMPHASIS_HEADING_WORDS = 12
 _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _PIPE = re.compile(r"(?<!\\)\|")
 
@@ -317,18 +323,27 @@ def label_match(line: str) -> tuple[str, str] | None:
     return None
 
 
+def _listed_label(line: str) -> tuple[str, str] | None:
+    """(label, value) of a list item ``- Label: value`` whatever its label ("- Återrapportering: …"); it
+    is a field of the record only right below another field's line (see :func:`_label_paragraphs`)."""
+    match = _MARKED_LABEL_LINE.match(line)
+    return (match.group(1).strip(), match.group(2)) if match and _BULLET.match(line) else None
+
+
 def _label_paragraphs(lines: list[str], consumed: list[bool]) -> list[tuple[int, int, str, list[str]]]:
     """(start, end, label, lines) for each ``Label: value`` paragraph with its continuation lines."""
     paragraphs = []
     i = 0
     while i < len(lines):
-        match = label_match(lines[i]) if not consumed[i] else None
+        match = None
+        if not consumed[i]:
+            match = label_match(lines[i]) or (_listed_label(lines[i]) if paragraphs and paragraphs[-1][1] == i - 1 else None)
         if not match:
             i += 1
             continue
         j = i + 1
         while j < len(lines) and not consumed[j] and not _blank(lines[j]) and not label_match(lines[j]) \
-                and not _MD_HEADING.match(lines[j]):
+                and not _listed_label(lines[j]) and not _MD_HEADING.match(lines[j]):
             j += 1
         paragraphs.append((i, j - 1, match[0], [match[1], *lines[i + 1:j]]))
         i = j
@@ -379,7 +394,8 @@ def labelled_record_chunks(doc: Document, section_of, consumed: list[bool]) -> l
 #: between them its description.
 ACTIVITY_LABEL = "Aktivitet"
 DESCRIPTION_LABEL = "Beskrivning"
-_SECTION_NUMBER_PREFIX = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})*\.?|[A-Za-z][.)])\s+")
+_SECTION_NUMBER_PREFIX = re.compile(
+    r"^\s*(?:\d{1,2}(?:\.\d{1,2})*\.?|[A-Za-z][.)]|§{1,2}\s*\d{1,3}[a-z]?(?:\s*[-–]\s*\d{1,3})?)\s+")
 #: At most this many lines of prose between a heading and the labels of the record it names.
 MAX_RECORD_DESCRIPTION_LINES = 8
 
@@ -394,7 +410,7 @@ def _named_by_heading(lines: list[str], start: int, consumed: list[bool], labels
         return None
     k, prose = start - 1, []
     while k >= 0 and start - k <= MAX_RECORD_DESCRIPTION_LINES + 2 and not consumed[k]:
-        if _MD_HEADING.match(lines[k]):
+        if _record_heading(lines, k):
             activity = _SECTION_NUMBER_PREFIX.sub("", join_lines([lines[k]]))
             description = units_text(lines, k + 1, start - 1) if prose else ""
             if activity and len(description) <= MAX_PROSE_CHARS and not any(label_match(line) for line in prose):
@@ -404,6 +420,19 @@ def _named_by_heading(lines: list[str], start: int, consumed: list[bool], labels
             prose.append(lines[k])
         k -= 1
     return None
+
+
+def _record_heading(lines: list[str], k: int) -> bool:
+    """Whether line ``k`` is a heading that can name the record below it: a Markdown heading, or a
+    standalone line (blank lines around it) wholly in emphasis or opening with a paragraph sign —
+    "**§ 14 Verksamhetsförlagd utbildning**" in minutes written from Word."""
+    if _MD_HEADING.match(lines[k]):
+        return True
+    standalone = (k == 0 or _blank(lines[k - 1])) and (k + 1 >= len(lines) or _blank(lines[k + 1]))
+    text = join_lines([lines[k]])
+    if not standalone or not text or text.endswith((":", ".")) or len(text.split()) > MAX_EMPHASIS_HEADING_WORDS:
+        return False
+    return bool(_EMPHASIS_LINE.match(lines[k]) or _PARAGRAPH_SIGN.match(text))
 
 
 def _record_header(lines: list[str], start: int) -> int | None:
@@ -569,11 +598,12 @@ def detect_headings(lines: list[str], consumed: list[bool]) -> dict[int, tuple[i
                 and len(text.split()) <= 12 and text[-1] not in ".,;:-–":
             headings[i] = (2 + number.group(1).rstrip(".").count("."), text)  # "2.1 Bakgrund" is level 3
             continue
-        if not prev_blank or "\t" in line or _BULLET.match(line) or label_match(line):
-            continue
+        if not prev_blank or "\t" in line or (_BULLET.match(line) and not _EMPHASIS_LINE.match(line)) or label_match(line):
+            continue  # ("**§ 12 Upprop**" is in emphasis, no list item)
         if _FULL_DATE.search(text) and len(text.split()) <= MAX_DATE_LINE_WORDS:
             continue  # "Publicerad 3 september 2026", "Stockholm 2026-05-20": a dateline, not a heading
-        if not (3 <= len(text) <= 90 and text[0].isupper() and text[-1] not in ".,;:-–" and len(text.split()) <= 11):
+        if not (3 <= len(text) <= 90 and (text[0].isupper() or _PARAGRAPH_SIGN.match(text))
+                and text[-1] not in ".,;:-–" and len(text.split()) <= 11):
             continue
         if not _blank(nxt) and join_lines([nxt])[:1].islower():
             continue  # a sentence wrapped onto the next line, not a heading

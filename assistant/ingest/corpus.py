@@ -67,6 +67,14 @@ _HTML_BLOCKS = {"address", "article", "aside", "blockquote", "body", "center", "
                 "main", "ol", "p", "pre", "section", "summary", "ul", "caption"}
 
 
+# Parts of a page that are the site's, not the document's: landmark roles of menus, banners, search
+# boxes and footers, and cookie/consent banners (by their id or class). Without <main>, a <footer>
+# outside the document's <article> and a <header> without a top-level heading are the site's too.
+_HTML_FURNITURE_ROLES = {"navigation", "banner", "contentinfo", "search"}
+_HTML_CONSENT = re.compile(r"cookie|consent|gdpr|kakor|kakbanner", re.IGNORECASE)
+_HTML_PAGE_ELEMENTS = {"html", "body", "main", "article"}
+
+
 class DocumentError(Exception):
     """A document that cannot be read; the message is meant for the user."""
 
@@ -171,15 +179,16 @@ def drop_page_furniture(pages: list[str]) -> list[str]:
     """Pages without their running header and footer: a first or last line that (its numbers aside)
     is also the first or last line of at least ``PDF_FURNITURE_SHARE`` of the pages, two at least
     ("Regionalt vårdkompetensråd Västra", "Handlingsplan 2026 – sida 2"). A table row is never one,
-    nor a heading ("# Kapitel 3" atop each page), nor a line of a page with fewer than three lines of text."""
+    nor a heading ("# Kapitel 3" atop each page). Pages with fewer than three lines of text do not count
+    towards the share, but lose such a line too (a slide deck's title page: a title and the footer)."""
     if len(pages) < 2:
         return pages
     split = [page.split("\n") for page in pages]
 
-    def ends(lines: list[str]) -> list[int]:
-        """The first and last line of a page that has text besides them."""
+    def ends(lines: list[str], least: int = 3) -> list[int]:
+        """The first and last line of a page that has at least ``least`` lines of text."""
         filled = [k for k, line in enumerate(lines) if line.strip()]
-        ends = filled[:1] + filled[-1:] if len(filled) >= 3 else []
+        ends = filled[:1] + filled[-1:] if len(filled) >= least else []
         return [k for k in ends if "\t" not in lines[k] and not lines[k].startswith("#")]
 
     counts: dict[str, int] = {}
@@ -191,7 +200,7 @@ def drop_page_furniture(pages: list[str]) -> list[str]:
         return pages
     out = []
     for lines in split:
-        drop = {k for k in ends(lines) if _furniture_key(lines[k]) in repeated}
+        drop = {k for k in ends(lines, 2) if _furniture_key(lines[k]) in repeated}
         kept = [line for k, line in enumerate(lines) if k not in drop]
         while kept and not kept[0].strip():
             kept.pop(0)
@@ -456,7 +465,7 @@ def _read_html(path: Path) -> str:
             continue
         style = (element.get("style") or "").replace(" ", "").lower()
         if element.name in _HTML_DROPPED or element.has_attr("hidden") or "display:none" in style \
-                or element.get("aria-hidden") == "true":
+                or element.get("aria-hidden") == "true" or _html_site_furniture(element):
             element.decompose()
     lines: list[str] = []
     inline: list[str] = []
@@ -522,11 +531,28 @@ def _read_html(path: Path) -> str:
     # A page that marks its main content (<main>, role="main") is read from there: menus, skip links,
     # banners and footers around it are the site's, not the document's.
     main = soup.find("main") or soup.find(attrs={"role": "main"})
+    if main is None:
+        for element in soup.find_all(["header", "footer"]):
+            if not element.decomposed and element.find_parent("article") is None \
+                    and (element.name == "footer" or element.find("h1") is None):
+                element.decompose()
     walk(main if main is not None else soup)
     flush()
     if title and not any(line.startswith("# ") for line in lines):
         lines[:0] = [f"# {title}", ""]
     return "\n".join(lines)
+
+
+def _html_site_furniture(element) -> bool:
+    """Whether an element is the site's menu, banner, search box or footer by its landmark role, or a
+    cookie/consent banner by its id or class (never the page's html, body, main or article)."""
+    if element.name in _HTML_PAGE_ELEMENTS:
+        return False
+    if str(element.get("role") or "").lower() in _HTML_FURNITURE_ROLES:
+        return True
+    classes = element.get("class") or []
+    names = " ".join([str(element.get("id") or ""), *(classes if isinstance(classes, list) else [str(classes)])])
+    return bool(_HTML_CONSENT.search(names))
 
 
 def _html_table(table, lines: list[str]) -> None:

@@ -52,8 +52,9 @@ def _region_pattern(region: str, genitive: bool) -> re.Pattern:
     names = (region.lower(),) + HEALTHCARE_REGIONS.get(region, ()) + ENGLISH_REGION_NAMES.get(region, ())
     names = tuple({*names, *(fold(name) for name in names)})  # also typed without å/ä/ö ("sodra", "vastra")
     alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
-    # whole words: "south" is not the start of "south-east"
-    return re.compile(rf"(?<![\wåäö])(?<![\wåäö]-)(?:{alternatives}){'s?' if genitive else ''}(?![\wåäö])(?!-[\wåäö])")
+    # whole words: "south" is not the start of "south-east"; "Södras", "Mellansverige-rådets", "södrarådet" name it
+    suffix = r"(?:s|-?r[åa]d(?:ets?|s)?)?" if genitive else ""
+    return re.compile(rf"(?<![\wåäö])(?<![\wåäö]-)(?:{alternatives}){suffix}(?![\wåäö])(?!-[\wåäö])")
 
 
 def council_aliases(council: str) -> list[str]:

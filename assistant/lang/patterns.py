@@ -13,8 +13,11 @@ from importlib import resources
 
 from assistant.lang.spelling import fold
 
-#: "när" as a question word, not in "när det gäller" ("as regards").
-WHEN = r"\bnär\b(?!\s+det\s+gäller)"
+#: Swedish "när" that asks (never "när det gäller", "as regards"): opening the question or a second question ("… och när?"), or anywhere in a question that
+#: opens without another question word ("kan du säga när …"); not the conjunction inside a question that asks
+#: something else ("Vad vill rådet komma bort från när utbildningen förnyas?").
+WHEN = (r"(?:^\s*|[,;:?]\s*|\b(?:och|samt|eller|men|alltså)\s+)när\b(?!\s+det\s+gäller)"
+        r"|^(?!\s*(?:vad|vem|vilka|vilken|vilket|hur|varför|var|vart)\b).*?\bnär\b(?!\s+det\s+gäller)")
 #: English "when" that asks ("When is …", "… and when?"), not the conjunction ("issues it raises when monitoring").
 ENGLISH_WHEN = (r"(?:^|[,;:?]\s*|\b(?:and|or|but|so|then|by)\s+)when\b"
                 r"|\bwhen\s+(?:is|are|was|were|will|would|does|do|did|should|can|could|has|have|must)\b")
@@ -84,7 +87,9 @@ COPULA = r"\s+(?:är|utgör|is)\s+"
 
 
 # -- the kind of fact a question asks for (an answer must contain one that the question does not) ----
-ASKS_NAME = r"\bvem\s+är\b|\bvad\s+heter\b|\bvilka\s+personer\b|\bwho\s+is\b|\bwhat\s+is\s+the\s+name\b"
+#: (not "Vem är ansvarig …", "Who is responsible …": a body or a role, "Processledaren", answers that)
+ASKS_NAME = (r"\bvem\s+är\b(?!\s+(?:ansvarig|ansvarar|huvudansvarig))|\bvad\s+heter\b|\bvilka\s+personer\b"
+             r"|\bwho\s+is\b(?!\s+(?:responsible|in\s+charge|accountable))|\bwhat\s+is\s+the\s+name\b")
 ASKS_YEAR = r"\bvilk(?:et|a)\s+år\b|\bwhich\s+years?\b|\bwhat\s+years?\b"
 ASKS_TIME = (rf"{WHEN}|{ENGLISH_WHEN}|\bvilket\s+datum\b|\bwhat\s+date\b|\bvilken\s+månad\b|\bvilket\s+kvartal\b|\bvilken\s+period\b"
              r"|\b(?:which|what|in\s+which|in\s+what|for\s+which|for\s+what)\s+(?:month|quarter|period)\b")
@@ -172,7 +177,8 @@ INTENT_QUESTIONS: list[tuple[str, str]] = [
                 r"|\bvänd(?:a|er)\s+(?:mig|sig|oss|man)\s+till\b|\bhöra\s+av\s+(?:mig|sig|oss)\b"
                 r"|\bwho\s+(?:can|should|do)\s+(?:i|we|you)\s+(?:ask|talk\s+to|call|email|turn\s+to)\b"),
     ("owner", r"\bvem\b|\bvilka\s+(?:ansvarar|äger|genomför)|\bwho\b"),
-    ("goal", r"\bmål(?:et)?\s+(?:med|för)\b.*\baktivitet|\bgoal of\b.*\bactivity|\baim of\b"),
+    ("goal", r"\bmål(?:et)?\s+med\b|\bsyftet?\s+med\b|\bvad\s+vill\s+(?:\S+\s+){1,3}?(?:uppnå|åstadkomma|få\s+ut)\b"
+             r"|\b(?:goal|aim|purpose)\s+of\b|\bwhat\s+(?:does|do)\s+.*\b(?:want\s+to\s+achieve|hope\s+to\s+gain)\b"),
     ("measure", r"\bhur\s+vet\s+(?:man|vi|rådet)\b|\bräknas\s+som\s+genomförd|\bhow\s+do\s+(?:we|you|they)\s+know\b"
                 r"|\bmått(?:et)?\b|\bmäts\b|\bmeasured?\b|hur\s+följs\b|how\s+(?:is|are|will)\b.*\bfollowed up"),
     ("followup", rf"{follow_up_verb(10)}|uppfölj|follow(?:ed)?[- ]?up|evaluat"),

@@ -32,7 +32,8 @@ def words(text: str) -> list[str]:
 
 
 def stem(word: str, language: str = "swedish") -> str:
-    """Snowball stem, plus the definite neuter ending "-et" that Snowball keeps ("verktyget" → "verktyg")."""
+    """Snowball stem, plus the definite neuter ending "-et" that Snowball keeps ("verktyget" → "verktyg"); a noun
+    made from a verb, and a verb's present or passive form, share the verb's stem."""
     stemmed = _stemmer(language).stemWord(word)
     if len(stemmed) >= 7 and stemmed.endswith("et"):
         stemmed = stemmed[:-2]
@@ -41,6 +42,10 @@ def stem(word: str, language: str = "swedish") -> str:
         stemmed = stemmed[:-3]
     elif stemmed.endswith("ning") and len(stemmed) >= 8 and stemmed[-5] not in "aeiouyåäö":
         stemmed = stemmed[:-4]
+    elif stemmed.endswith("ation") and len(stemmed) >= 11:  # "rekommendation" → "rekommend" (rekommendera)
+        stemmed = stemmed[:-5]
+    elif stemmed[-2:] in ("år", "ås") and len(stemmed) >= 7:  # present and passive: "föreslår", "föreslås" → "föreslå"
+        stemmed = stemmed[:-1]
     return stemmed
 
 

@@ -1,12 +1,12 @@
-"""The layouts set: questions on eleven documents in layouts the seed corpus lacks, answered over the
+"""The layouts set: questions on thirteen documents in layouts the seed corpus lacks, answered over the
 seeds plus those documents.
 
 The documents are in ``eval/layouts/`` (see eval/README.md) — government decisions (text; PDF with a
 letterhead and bold headings), press releases (text; HTML with a fact box), an inquiry summary
 (Markdown), activity plans as HTML, Markdown, Word tables and a PDF table over two pages, a government
-report (DOCX with heading styles, key–value and question–answer tables) and an annual report with a
-drawn table (PDF). DOCX and PDF files are made here from ``*.docx.json`` / ``*.pdf.json`` specs with
-python-docx and reportlab. The questions, ``eval/questions_layouts.jsonl``, were written from the
+report (DOCX with heading styles, key–value and question–answer tables), an annual report with a
+drawn table (PDF), a slide deck (landscape PDF) and the minutes of a meeting (Markdown). DOCX and
+PDF files are made here from ``*.docx.json`` / ``*.pdf.json`` specs with python-docx and reportlab. The questions, ``eval/questions_layouts.jsonl``, were written from the
 documents before the assistant had seen them.
 
 This script copies ``corpus/`` and those documents into a working folder, builds an index there with
@@ -29,7 +29,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import docx
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
@@ -91,7 +91,9 @@ def _spec_blocks(spec: dict) -> list[tuple[str, object]]:
 def make_pdf(spec: dict, path: Path) -> None:
     """A PDF from ``spec`` (see :func:`_spec_blocks`); a table may run over pages (its header row
     repeated there with ``repeat_header``), a cell's "\n" is a line break in it; ``running_header``
-    and ``footer`` ("{page}" = the page number) are drawn on every page."""
+    and ``footer`` ("{page}" = the page number) are drawn on every page; ``landscape``: A4 on its side
+    (a slide deck)."""
+    pagesize = landscape(A4) if spec.get("landscape") else A4
     styles = getSampleStyleSheet()
     body = styles["BodyText"]
     cell_style = body.clone("cell", fontSize=9, leading=11)
@@ -122,11 +124,11 @@ def make_pdf(spec: dict, path: Path) -> None:
     def decorate(canvas, document) -> None:
         canvas.setFont("Helvetica", 8)
         if spec.get("running_header"):
-            canvas.drawString(72, A4[1] - 40, spec["running_header"])
+            canvas.drawString(72, pagesize[1] - 40, spec["running_header"])
         if spec.get("footer"):
-            canvas.drawRightString(A4[0] - 72, 30, spec["footer"].format(page=document.page))
+            canvas.drawRightString(pagesize[0] - 72, 30, spec["footer"].format(page=document.page))
 
-    SimpleDocTemplate(str(path), pagesize=A4).build(story, onFirstPage=decorate, onLaterPages=decorate)
+    SimpleDocTemplate(str(path), pagesize=pagesize).build(story, onFirstPage=decorate, onLaterPages=decorate)
 
 
 def build_corpus(folder: Path) -> Path:

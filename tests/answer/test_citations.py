@@ -231,3 +231,16 @@ def test_an_open_lead_in_introduces_the_list_items_that_follow_it():
 def test_a_sentence_ending_in_att_without_a_list_introduces_nothing():
     chunk = _chunk("Rådet beslutade att\nvänta med frågan till hösten.")
     assert introduced_units(chunk, split_units(chunk)[0], 5) == []
+
+
+def test_a_heading_introduces_the_list_items_right_after_it():
+    chunk = _chunk("Rekommendationer till regeringen\n• Regeringen bör utreda frågan.\n• Regeringen bör tillföra medel.\n"
+                   "Rekommendationer till kommuner\n• Kommunerna bör samverka.")
+    units = split_units(chunk)
+    items = introduced_units(chunk, units[0], 5)
+    assert [strip_bullet(u.quote) for u in items] == ["Regeringen bör utreda frågan.", "Regeringen bör tillföra medel."]
+
+
+def test_a_sentence_ending_in_a_full_stop_is_no_heading():
+    chunk = _chunk("Rådet har beslutat om planen.\n• Den gäller 2026.")
+    assert introduced_units(chunk, split_units(chunk)[0], 5) == []

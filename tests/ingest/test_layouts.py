@@ -23,6 +23,7 @@ from assistant.ingest.activities import (
     column_group,
     extract_records,
     is_column_label,
+    is_time_value,
     label_key,
 )
 from assistant.ingest.chunking import chunk_document, find_pipe_tables, find_tab_tables
@@ -812,3 +813,89 @@ def test_html_press_release_with_fact_box_dateline_and_contact_cards(tmp_path):
     assert contact.text.split("\n") == ["Lena Sjöberg, ordförande Regionala rådet Telefon: 010-123 45 00",
                                         "Jakob Nord, presskontakt Telefon: 010-123 45 10"]
     assert_quotable(doc, chunks)
+
+
+# ------------------------------------------------------- (g) minutes of a meeting, a slide deck PDF
+def test_minutes_with_paragraph_sign_headings_in_emphasis():
+    """Minutes written from Word: "**§ 5 Handledning**" lines are headings (not list items, although they
+    open with "**"), a decision with "- Ansvarig: …" and "- Återrapportering: …" below it is one record
+    named by its paragraph (the label of a list item right below a field is a field, known or not)."""
+    doc, chunks, records = read(LAYOUTS / "protokoll.md")
+    sections = [c.section.removeprefix(doc.title + " > ") for c in chunks]
+    assert sections[-1] == "§ 6 Nästa sammanträde"
+    assert "§ 4 Val av justerare" in sections
+    [decision] = [c for c in chunks if "Beslut: Rådet utser" in c.text]
+    assert decision.section.endswith("> § 4 Val av justerare")
+    assert "Frånvarande: Siv Ek, Testköping" in next(c for c in chunks if "Olle Bäck, Testby" in c.text).text
+    [record] = records
+    assert (record.activity, record.owner) == ("Handledning i kommunerna", "Karl Ås, processledare")
+    [chunk] = [c for c in chunks if c.kind == KIND_ACTIVITY]
+    assert chunk.fields["Beslut"] == "Rådet ger arbetsgruppen för VFU i uppdrag att ta fram en plan för fler handledare"
+    assert chunk.fields["Återrapportering"] == "vid sammanträdet den 1 oktober 2027"
+    assert chunk.fields["Ansvarig"] == "Karl Ås, processledare"  # the next item is no part of the owner
+    assert doc.council == "RVKR Testregionen"
+    assert_quotable(doc, chunks)
+
+
+def test_list_item_with_an_unknown_label_alone_stays_a_list_item(tmp_path):
+    path = tmp_path / "lista.md"
+    path.write_text("# Underlag\n\nRådet använder\n\n- Kvantitativ data: antal platser\n- Kvalitativ data: intervjuer\n",
+                    encoding="utf-8")
+    doc, chunks, records = read(path)
+    assert records == [] and not any(c.kind == KIND_ACTIVITY for c in chunks)
+
+
+@pytest.mark.parametrize(("value", "is_time"), [
+    ("Q4 2026", True), ("senast mars 2027", True), ("2026–2027", True), ("Q1 2026 till Q3 2026", True),
+    ("Rapport Q4 2027", False), ("Bergslagens högskola", False), ("", False),
+])
+def test_is_time_value(value, is_time):
+    assert is_time_value(value) is is_time
+
+
+def test_slide_deck_pdf_with_a_table_whose_time_column_no_label_names(tmp_path):
+    """A slide deck (landscape, a large title and bullets per page, a footer with the page number) with
+    one slide holding a small table: its rows are records, and the column "Klart", which no alias names,
+    is their timeline because its cells are only times; the other slides stay text under their titles."""
+    from reportlab.platypus import PageBreak, Paragraph
+
+    path = tmp_path / "bilder.pdf"
+    rows = [["Aktivitet", "Ansvarig", "Klart"], ["Kartlägga VFU-platser i regionen", "Arbetsutskottet", "Q2 2027"],
+            ["Anordna en konferens om handledning", "Rådet", "senast december 2027"]]
+    _pdf(path, lambda styles: [
+        Paragraph("Lägesbild för Regionalt vårdkompetensråd Testregionen", styles["Title"]), PageBreak(),
+        Paragraph("Bakgrund", styles["Heading2"]), Paragraph("• Brist på handledare i kommunerna", styles["BodyText"]),
+        PageBreak(), Paragraph("Aktiviteter", styles["Heading2"]), _pdf_table(rows, [300, 200, 120], styles),
+        PageBreak(), Paragraph("Nästa steg", styles["Heading2"]), Paragraph("• Rådet möts i juni", styles["BodyText"]),
+    ])
+    doc, chunks, records = read(path)
+    assert rows_of(records, ("activity", "owner", "timeline")) == [
+        ("Kartlägga VFU-platser i regionen", "Arbetsutskottet", "Q2 2027"),
+        ("Anordna en konferens om handledning", "Rådet", "senast december 2027")]
+    assert {r.labels["timeline"] for r in records} == {"Klart"}
+    assert not any("Sida" in line for line in doc.lines)  # the footer repeated on every page is dropped
+    assert [c.section.rsplit(" > ", 1)[-1] for c in chunks if "•" in c.text] == ["Bakgrund", "Nästa steg"]
+    assert_quotable(doc, chunks)
+
+
+def test_html_page_without_main_drops_cookie_banner_site_header_and_footer():
+    """A page saved from a site that does not mark its main content: a visible cookie banner (by its id
+    and class), the site's header without the page's heading, a search box (by its role) and the site's
+    footer are dropped; the document's heading, text and table are read."""
+    doc, chunks, records = read(LAYOUTS / "sida_utan_main.html")
+    assert [line for line in doc.lines if line] == [
+        "# Handlingsplan 2027", "Regionalt vårdkompetensråd Testregionen har beslutat om följande aktiviteter.",
+        "Aktivitet\tAnsvarig\tTidplan\tUppföljning", "\t".join(PLAN_ROWS[0]), "\t".join(PLAN_ROWS[1])]
+    assert rows_of(records) == PLAN_ROWS[:2]
+    assert doc.council == "RVKR Testregionen"
+
+
+def test_html_header_with_the_page_heading_is_kept_without_main(tmp_path):
+    path = tmp_path / "sida.html"
+    path.write_text("<html><body><header><h1>Verksamhetsplan 2027</h1><p>Ingress.</p></header>"
+                    "<section class='cookie-notice'><p>Vi använder kakor.</p></section>"
+                    "<article><p>Artikel.</p><footer><p>Publicerad 2 maj 2027</p></footer></article>"
+                    "<footer><p>Webbplatsens sidfot</p></footer></body></html>", encoding="utf-8")
+    doc = read_document(path, {})
+    assert [line for line in doc.lines if line] == ["# Verksamhetsplan 2027", "Ingress.", "Artikel.",
+                                                     "Publicerad 2 maj 2027"]

@@ -59,6 +59,8 @@ def test_every_county_belongs_to_one_region():
     ("Vem ansvarar för VFU i RVKR Södra?", [SODRA]),
     ("Vad står i Södras aktivitetsplan?", [SODRA]),  # genitive
     ("Mellansveriges aktiviteter", [MELLAN]),
+    ("Vad händer med Mellansverige-rådets uppdrag?", [MELLAN]),  # the region joined to "råd"
+    ("När möts södrarådet?", [SODRA]),
     ("Vad gör rådet i Dalarna?", [MELLAN]),  # a county of the region
     ("Hur arbetar man i Västmanland och Örebro?", [MELLAN]),
     ("Vad planeras i Skåne?", [SODRA]),

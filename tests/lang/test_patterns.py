@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from assistant.lang.patterns import WHEN, compile_ci, follow_up_verb
+from assistant.lang.patterns import ASKS_NAME, INTENT_QUESTIONS, WHEN, compile_ci, follow_up_verb
 
 
 # ------------------------------------------------------------------ WHEN
@@ -16,6 +16,8 @@ from assistant.lang.patterns import WHEN, compile_ci, follow_up_verb
     "vet du när?",
     "när det sker",  # "när det" without "gäller" is still "when"
     "när gäller det?",
+    "vad ska göras och när?",  # a second question
+    "kan du säga när mötet är?",  # a question that opens without another question word
 ])
 def test_when_matches_the_question_word(text):
     assert re.search(WHEN, text)
@@ -27,6 +29,9 @@ def test_when_matches_the_question_word(text):
     "närmare planering",  # part of a longer word
     "hösten, närvaro",
     "",
+    # the conjunction inside a question that asks something else
+    "vad vill rådet komma bort från när utbildningen förnyas?",
+    "vem ansvarar när rådet byter ordförande?",
 ])
 def test_when_does_not_match(text):
     assert not re.search(WHEN, text)
@@ -85,3 +90,27 @@ def test_follow_up_verb_inflections():
 
 def test_compile_ci_is_case_insensitive():
     assert compile_ci("uppföljning").search("UPPFÖLJNING av planen")
+
+
+# ------------------------------------------------------------------ ASKS_NAME
+@pytest.mark.parametrize(("text", "asks"), [
+    ("vem är processledare i södra?", True),
+    ("vad heter promemorian?", True),
+    ("vem är ansvarig för workshopen?", False),  # a body or a role answers it ("Rådet", "Processledaren")
+    ("who is responsible for the workshop?", False),
+    ("who is the contact for the workshop?", True),
+])
+def test_asks_name(text, asks):
+    assert bool(compile_ci(ASKS_NAME).search(text)) == asks
+
+
+# ------------------------------------------------------------------ intents
+@pytest.mark.parametrize("text", [
+    "vad är målet med workshopen om förenade anställningar",
+    "Vad är syftet med konferensen?",
+    "vad vill mellansverige få ut av samverkan kring vård- och omsorgsprogrammet",
+    "What is the aim of the workshop?",
+])
+def test_goal_questions(text):
+    goal = dict(INTENT_QUESTIONS)["goal"]
+    assert compile_ci(goal).search(text)

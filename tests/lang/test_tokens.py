@@ -37,6 +37,8 @@ def test_content_words_drop_swedish_and_english_stopwords():
     (["anställning", "anställningar"], "anställ"),
     (["bevaka", "bevakning", "bevakningen"], "bevak"),
     (["planera", "planering", "planeringen"], "planer"),
+    (["rekommendation", "rekommendationer"], "rekommend"),  # … and "rekommenderar" is the same word (a prefix)
+    (["föreslår", "föreslås"], "föreslå"),  # present and passive
     (["handledare", "handledarna"], "handled"),
     # Snowball keeps the definite neuter "-et" on long words; stem() removes it
     (["verktyg", "verktyget"], "verktyg"),
