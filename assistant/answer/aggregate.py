@@ -42,6 +42,7 @@ from assistant.lang.tokens import stem, words
 from assistant.lang.words import field_words
 from assistant.schema import ActivityRecord
 from assistant.store.loaded import LoadedIndex
+from assistant.text import normalize_for_match
 
 _COUNT = compile_ci(COUNT_QUESTION)
 _ACTIVITIES = compile_ci(ACTIVITIES_WORD)
@@ -56,9 +57,9 @@ _WHICH_THING = compile_ci(WHICH_THING)
 
 FIELD_LABELS = {
     "sv": {"owner": "Ansvarig", "contacts": "Kontakt", "timeline": "Tidplan", "follow_up": "Uppföljning",
-           "measure": "Mått", "focus_area": "Fokusområde"},
+           "measure": "Mått", "focus_area": "Fokusområde", "goal": "Mål"},
     "en": {"owner": "owner", "contacts": "contact", "timeline": "timeline", "follow_up": "follow-up",
-           "measure": "measure", "focus_area": "focus area"},
+           "measure": "measure", "focus_area": "focus area", "goal": "goal"},
 }
 
 
@@ -309,15 +310,26 @@ def answer_lines(rq: RecordQuery, found: list[ActivityRecord], index: LoadedInde
         noun = ("aktivitet" if len(found) == 1 else "aktiviteter") if language == "sv" else \
             ("activity" if len(found) == 1 else "activities")
         lines.append(f"{len(found)} {noun} ({scope}):")
+    plan_names = [(r.council, _shorten(r.activity)) for r in index.records]
     for record in found:
+        name_shown = _shorten(record.activity)
         values = [(name, _value(index, record, name)) for name in shown]
         stated = [record.contacts[-1] if name == "contacts" and record.contacts else value for name, value in values if value]
-        quote = quote_covering(index, record.source, record.line_start, record.line_end, record.activity, stated)
+        # two activities of a plan with the same name ("Följa utvecklingen och sprida lärande exempel" under two
+        # goals) are told apart by their goal, which the quote then covers too
+        goal = record.goal if record.goal and plan_names.count((record.council, name_shown)) > 1 else ""
+        if goal:
+            quote = quote_covering(index, record.source, record.line_start, record.line_end, goal, [record.activity, *stated])
+            if normalize_for_match(record.activity)[:60] not in normalize_for_match(quote):
+                goal, quote = "", ""
+        if not goal:
+            quote = quote_covering(index, record.source, record.line_start, record.line_end, record.activity, stated)
         n = cite.add(record.source, record.line_start, record.line_end, quote or record.activity[:200], record.section)
         marker = f" [{n}]" if n is not None else ""
         where = f"{short_name(record.council)}: " if len(councils) > 1 else ""
         detail = "".join(f" – {labels[name]}: {value}" for name, value in values if value)
-        lines.append(f"- {where}{_shorten(record.activity)}{detail}{marker}")
+        named = f"{name_shown} ({labels['goal']}: {_shorten(goal, 80)})" if goal else name_shown
+        lines.append(f"- {where}{named}{detail}{marker}")
     return lines
 
 

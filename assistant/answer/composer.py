@@ -38,12 +38,13 @@ from assistant.answer.evidence import (
     strip_bullet,
     time_expression_phrase,
     topic_terms,
+    unit_scoring_text,
     unknown_share,
     untranslated_words,
 )
 from assistant.answer.question import COUNT_WORDS, asks_for_date
 from assistant.lang.councils import council_region
-from assistant.lang.patterns import NAMED_ITEM
+from assistant.lang.patterns import ACTIVITY_WORD, NAMED_ITEM, PLAN_WORD, compile_ci
 from assistant.lang.tokens import stem, words
 from assistant.messages import MESSAGES, REFUSAL
 from assistant.retrieve.hybrid import Hit
@@ -52,6 +53,8 @@ from assistant.settings import Settings
 from assistant.store.loaded import LoadedIndex
 
 _NAMED_ITEM = re.compile(NAMED_ITEM)
+_PLAN_WORD = compile_ci(PLAN_WORD)
+_ACTIVITY_WORD = compile_ci(ACTIVITY_WORD)
 
 # Record field answering each intent, and what to call it in a sentence.
 INTENT_FIELD = {"owner": "owner", "contact": "contacts", "time": "timeline", "followup": "follow_up",
@@ -208,7 +211,7 @@ class Composer:
                         or not adds_words(query, stated):
                     continue
                 share = self.settings.sentence_context_share
-                own = coverage(terms, sentence.shown, self.idf)
+                own = coverage(terms, unit_scoring_text(sentence.shown, hit.chunk, terms), self.idf)
                 if items:  # a heading or intro is about what it introduces too
                     intro_share = self.settings.list_intro_share
                     own = max(own, intro_share * own + (1 - intro_share) * coverage(terms, stated, self.idf))
@@ -338,7 +341,10 @@ class Composer:
         # An English question whose words the glossary cannot put into Swedish is about something specific:
         # not "every activity of the council" (the sentences, scored by meaning, answer it instead)
         vague = not terms and language == "en" and bool(untranslated_words(query, self.index, councils))
-        records = self.select_records(terms, councils, hits, groups) if intent in RECORD_INTENTS and not vague else []
+        # "Vilken period gäller Södras verksamhetsplan?" asks about the plan, not about every row of it
+        about_the_plan = not terms and bool(_PLAN_WORD.search(query)) and not _ACTIVITY_WORD.search(query)
+        records = self.select_records(terms, councils, hits, groups) \
+            if intent in RECORD_INTENTS and not vague and not about_the_plan else []
         if records and len(groups) == 1 and terms:
             # Prose can answer better than a loosely matching table row ("Regionerna, lärosätena och
             # kommunerna bör gemensamt ansvara …"): compare the best sentence with the best record.

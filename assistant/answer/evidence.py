@@ -370,6 +370,17 @@ def sentences(chunk: Chunk) -> list[Unit]:
     return cached
 
 
+def unit_scoring_text(shown: str, chunk: Chunk, terms: Terms) -> str:
+    """The text a unit's words are scored on: the unit; a field of a labelled box whose label the question
+    names ("Ansökan: Senast den 15 november …" for "sista dag att ansöka") also stands for what the box is
+    about, its section ("Nytt utbildningsspår … > Fakta om utbildningsspåret")."""
+    if chunk.fields:
+        match = _LEADING_LABEL.match(shown)
+        if match and any(_present(group, token_set(match.group(0))) for group in terms):
+            return f"{shown} {chunk.section}"
+    return shown
+
+
 def time_expression_phrase(text: str, before: int = 6, after: int = 3) -> str:
     """A short verbatim phrase of ``text`` around its first time expression (Q3 2026, ht -26, hösten …)."""
     match = TIME_EXPRESSION.search(text)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.answer.citations import CitationBuilder, cite_unit
-from assistant.answer.evidence import Terms, adds_expected_information, adds_words, coverage
+from assistant.answer.evidence import Terms, adds_expected_information, adds_words, coverage, unit_scoring_text
 from assistant.retrieve.sentences import ScoredUnit
 from assistant.settings import Settings
 from assistant.store.loaded import LoadedIndex
@@ -33,8 +33,8 @@ def score_units(units: list[ScoredUnit], terms: Terms, index: LoadedIndex, idf, 
         if not adds_expected_information(query, scored.unit.quote) or not adds_words(query, scored.unit.quote):
             continue
         chunk = index.chunks[scored.position]
-        lexical = 0.75 * coverage(terms, scored.unit.shown, idf) + 0.25 * coverage(terms, f"{scored.unit.shown} {chunk.section}", idf) \
-            if terms else 0.0
+        lexical = 0.75 * coverage(terms, unit_scoring_text(scored.unit.shown, chunk, terms), idf) \
+            + 0.25 * coverage(terms, f"{scored.unit.shown} {chunk.section}", idf) if terms else 0.0
         dense = max(0.0, min(1.0, (scored.dense - floor) / (1.0 - floor)))
         score = (settings.evidence_weight_dense * dense + settings.evidence_weight_lexical * lexical
                  + settings.evidence_weight_rank / (1 + scored.rank))

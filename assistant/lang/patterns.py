@@ -43,6 +43,9 @@ def compile_ci(pattern: str) -> re.Pattern:
 COUNT_QUESTION = r"\bhur\s+m[aå]nga\b|\bantal(?:et)?\b|\bhow\s+many\b|\bnumber\s+of\b"
 #: A question is about the plans' activities as a set (plural), not one activity.
 ACTIVITIES_WORD = r"\baktiviteter(?:na)?\b|\bactivities\b"
+#: A question about a plan itself ("Vilken period gäller Södras verksamhetsplan?"), not about its activity rows.
+PLAN_WORD = r"\b(?:verksamhets|aktivitets|handlings)?plan(?:en|erna|s)?\b|\bplans?\b"
+ACTIVITY_WORD = r"\baktivitet\w*|\bactivit\w*"
 #: "Vilka (av) …", "which …", "lista …": a question for a set.
 SET_QUESTION = r"\bvilka\b|\bvilken\b|\bwhich\b|\bwhat\b|\blista\b|\blist\b|\bräkna\s+upp\b|\bnämn\b"
 #: Activities that run all year.
@@ -91,8 +94,10 @@ COPULA = r"\s+(?:är|utgör|is)\s+"
 ASKS_NAME = (r"\bvem\s+är\b(?!\s+(?:ansvarig|ansvarar|huvudansvarig))|\bvad\s+heter\b|\bvilka\s+personer\b"
              r"|\bwho\s+is\b(?!\s+(?:responsible|in\s+charge|accountable))|\bwhat\s+is\s+the\s+name\b")
 ASKS_YEAR = r"\bvilk(?:et|a)\s+år\b|\bwhich\s+years?\b|\bwhat\s+years?\b"
-ASKS_TIME = (rf"{WHEN}|{ENGLISH_WHEN}|\bvilket\s+datum\b|\bwhat\s+date\b|\bvilken\s+månad\b|\bvilket\s+kvartal\b|\bvilken\s+period\b"
-             r"|\b(?:which|what|in\s+which|in\s+what|for\s+which|for\s+what)\s+(?:month|quarter|period)\b")
+#: The words of a question for a time that name its kind ("vilken period", "vilket kvartal"): not its topic.
+ASKS_TIME_PHRASE = (r"\bvilket\s+datum\b|\bwhat\s+date\b|\bvilken\s+månad\b|\bvilket\s+kvartal\b|\bvilken\s+(?:tids)?period\b"
+                    r"|\b(?:which|what|in\s+which|in\s+what|for\s+which|for\s+what|during\s+which)\s+(?:month|quarter|period)\b")
+ASKS_TIME = rf"{WHEN}|{ENGLISH_WHEN}|{ASKS_TIME_PHRASE}"
 ASKS_DAY = r"\bvilken\s+dag\b|\bvilket\s+datum\b|\bwhich\s+day\b|\bwhat\s+day\b|\bexact\s+date\b|\bwhich\s+date\b"
 ASKS_COUNT = (r"\bhur\s+många\b|\bhur\s+mycket\b|\bhur\s+stor\b|\bantal(?:et)?\b|\bhow\s+many\b|\bhow\s+much\b"
               r"|\bhow\s+(?:large|big)\b|\bnumber\s+of\b")
@@ -183,8 +188,7 @@ INTENT_QUESTIONS: list[tuple[str, str]] = [
                 r"|\bmått(?:et)?\b|\bmäts\b|\bmeasured?\b|hur\s+följs\b|how\s+(?:is|are|will)\b.*\bfollowed up"),
     ("followup", rf"{follow_up_verb(10)}|uppfölj|follow(?:ed)?[- ]?up|evaluat"),
     ("owner", r"ansvar|genomför|\bowns?\b|responsib|in charge|carries? (?:it )?out"),
-    ("time", rf"{WHEN}|{ENGLISH_WHEN}|tidplan|tidpunkt|kvartal|datum|vilket år|vilken månad|deadline|timeline|which quarter"
-             r"|what date|which month"),
+    ("time", rf"{WHEN}|{ENGLISH_WHEN}|{ASKS_TIME_PHRASE}|tidplan|tidpunkt|kvartal|datum|vilket år|deadline|timeline"),
     ("content", r"\bvad\s+(?:ska|skall)\s+(?:\S+\s+){0,4}?(?:göra|göras)\b|\bvad\s+(?:planerar|innebär|görs)\b"
                 r"|\bvad\s+handlar\s+aktiviteten\b|\bwhat\s+(?:will|does|do)\b.*\b(?:do|involve)\b|\bwhat\s+is\s+planned\b"),
     ("list", r"\bvilka\b|\blista\b|räkna upp|hur många|\bwhich\b|\blist\b|how many|name the|\bwhat\s+are\b"),

@@ -44,6 +44,8 @@ def stem(word: str, language: str = "swedish") -> str:
         stemmed = stemmed[:-4]
     elif stemmed.endswith("ation") and len(stemmed) >= 11:  # "rekommendation" → "rekommend" (rekommendera)
         stemmed = stemmed[:-5]
+    elif stemmed.endswith("an") and len(stemmed) >= 7 and not stemmed.endswith("plan"):  # "ansökan" → "ansök"
+        stemmed = stemmed[:-2]
     elif stemmed[-2:] in ("år", "ås") and len(stemmed) >= 7:  # present and passive: "föreslår", "föreslås" → "föreslå"
         stemmed = stemmed[:-1]
     return stemmed

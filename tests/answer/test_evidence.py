@@ -109,3 +109,22 @@ def test_english_when_asks_only_as_a_question_word():
     assert asks_for("When is the final report due?") == "time"
     assert asks_for("Who owns it, and when?") == "time"
     assert asks_for("Which technology issues does Mellansverige raise when monitoring future competence?") != "time"
+
+
+def _box(fields: dict[str, str]):
+    from assistant.schema import Chunk
+
+    text = "\n".join(f"{label}: {value}" for label, value in fields.items())
+    return Chunk(chunk_id="b1", source="x.html", title="X", council="", section="Nytt utbildningsspår > Fakta",
+                 line_start=1, line_end=len(fields), kind="activity", text=text, fields=fields)
+
+
+def test_a_field_whose_label_the_question_names_is_about_its_box():
+    from assistant.answer.evidence import unit_scoring_text
+    from assistant.lang.tokens import stem
+
+    box = _box({"Ansökan": "Senast den 15 november 2026", "Målgrupp": "Vårdbiträden"})
+    terms = [frozenset({stem("ansöka")}), frozenset({stem("utbildningsspåret")})]
+    scored = unit_scoring_text("Ansökan: Senast den 15 november 2026", box, terms)
+    assert "Nytt utbildningsspår" in scored  # the label matches "ansöka": the box's subject counts too
+    assert unit_scoring_text("Målgrupp: Vårdbiträden", box, terms) == "Målgrupp: Vårdbiträden"

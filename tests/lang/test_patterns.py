@@ -114,3 +114,9 @@ def test_asks_name(text, asks):
 def test_goal_questions(text):
     goal = dict(INTENT_QUESTIONS)["goal"]
     assert compile_ci(goal).search(text)
+
+
+@pytest.mark.parametrize("text", ["Under vilken period följer rådet arbetet?", "Vilket kvartal hålls workshopen?",
+                                  "During which period is it done?"])
+def test_questions_for_a_period_ask_for_a_time(text):
+    assert compile_ci(dict(INTENT_QUESTIONS)["time"]).search(text)

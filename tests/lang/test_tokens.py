@@ -39,6 +39,8 @@ def test_content_words_drop_swedish_and_english_stopwords():
     (["planera", "planering", "planeringen"], "planer"),
     (["rekommendation", "rekommendationer"], "rekommend"),  # … and "rekommenderar" is the same word (a prefix)
     (["föreslår", "föreslås"], "föreslå"),  # present and passive
+    (["ansökan", "ansöka", "ansöker"], "ansök"),  # a noun in -an made from a verb
+    (["samverkan", "samverka"], "samverk"),
     (["handledare", "handledarna"], "handled"),
     # Snowball keeps the definite neuter "-et" on long words; stem() removes it
     (["verktyg", "verktyget"], "verktyg"),
