@@ -20,6 +20,7 @@ from assistant.answer.citations import (
     quote_covering,
 )
 from assistant.answer.evidence import (
+    TIME_EXPRESSION,
     Sentence,
     Terms,
     adds_expected_information,
@@ -45,7 +46,7 @@ from assistant.answer.evidence import (
 from assistant.answer.question import COUNT_WORDS, asks_for_date
 from assistant.lang.councils import council_region
 from assistant.lang.patterns import ACTIVITY_WORD, NAMED_ITEM, PLAN_WORD, compile_ci
-from assistant.lang.tokens import stem, words
+from assistant.lang.tokens import stem, token_set, words
 from assistant.messages import MESSAGES, REFUSAL
 from assistant.retrieve.hybrid import Hit
 from assistant.schema import ActivityRecord
@@ -75,6 +76,18 @@ def _council_label(council: str, language: str) -> str:
     if language == "en" and council:
         return "the national council (Nationella vårdkompetensrådet)"
     return council
+
+
+def _field_named_by(query: str, record: ActivityRecord, needs_time: bool) -> str:
+    """A filled field of ``record`` whose label in the plan ("Återrapportering") the question uses as a word
+    ("när ska arbetsgruppen återrapportera"), holding a time when the question asks when; "" if none."""
+    asked = token_set(query)
+    for name, label in record.labels.items():
+        value = getattr(record, name, "")
+        if name != "activity" and isinstance(value, str) and value and present(token_set(label), asked) \
+                and (not needs_time or TIME_EXPRESSION.search(value)):
+            return name
+    return ""
 
 
 def _shorten(text: str, limit: int = 120) -> str:
@@ -154,6 +167,11 @@ class Composer:
             # "Vad ska göras …?" where the plan's activity cell is itself the description
             field_name, quote_value, value = "activity", _shorten(record.activity, 300).removesuffix(" …"), \
                 _shorten(record.activity, 300)
+        if not value:  # the asked field is empty, but the question names another field by its label
+            named = _field_named_by(query, record, needs_time=field_name in ("timeline", "follow_up"))
+            if named:
+                field_name, value = named, getattr(record, named)
+                quote_value = value
         activity = _shorten(record.activity)
         council = _council_label(record.council, language)
         if not value:

@@ -79,7 +79,9 @@ class Answer:
 
 
 #: Kinds of asked-for fact that a composed answer must contain, else the documents do not give it.
-CHECKED_KINDS = ("count", "day", "year", "duration", "email", "phone", "amount", "frequency", "percent", "clock")
+#: Kinds of fact with a fixed form: a unit that has one is no loose match (a lower evidence bar).
+FORMAT_KINDS = ("email", "phone", "reference")
+CHECKED_KINDS = ("count", "day", "year", "duration", "email", "phone", "amount", "frequency", "percent", "clock", "reference")
 
 
 def _spelling(settings: Settings) -> SpellingSettings:
@@ -300,9 +302,10 @@ def _plan(u: Understanding, query: str, intent: str, language: str, scope: list[
     chosen = fallback.choose(ranked, settings)
     # Words the documents never use (budget, lön …) make an answer less likely: a higher bar.
     # A unit that gives the asked-for kind of fact (a number, a frequency …) is not loosely related: the usual bar.
-    kind = asks_for(u.query) in (*CHECKED_KINDS, "time")
+    asked = asks_for(u.query)
+    kind = asked in (*CHECKED_KINDS, "time")
     unknown = composer.reason == "unknown_terms" and not kind
-    bar = settings.evidence_min_score_kind if kind else \
+    bar = settings.evidence_min_score_format if asked in FORMAT_KINDS else settings.evidence_min_score_kind if kind else \
         settings.evidence_min_score_unknown_terms if unknown else settings.evidence_min_score
     if chosen and chosen[0].score >= bar:
         cite = CitationBuilder(index, settings.max_citations)

@@ -23,6 +23,7 @@ from assistant.lang.patterns import (
     ASKS_NAME,
     ASKS_PERCENT,
     ASKS_PHONE,
+    ASKS_REFERENCE,
     ASKS_TIME,
     ASKS_YEAR,
     CLOCK,
@@ -36,6 +37,7 @@ from assistant.lang.patterns import (
     PAST_OR_PASSIVE_ENDING,
     PERCENT,
     PHONE,
+    REFERENCE,
     compile_ci,
 )
 from assistant.lang.tokens import SWEDISH_STOPWORDS, compound_parts, content_words, stem, token_set, tokenize, words
@@ -392,14 +394,16 @@ def time_expression_phrase(text: str, before: int = 6, after: int = 3) -> str:
 
 
 _ASKS = [(kind, compile_ci(pattern)) for kind, pattern in (
-    ("email", ASKS_EMAIL), ("phone", ASKS_PHONE), ("amount", ASKS_AMOUNT), ("frequency", ASKS_FREQUENCY),
+    ("reference", ASKS_REFERENCE), ("email", ASKS_EMAIL), ("phone", ASKS_PHONE), ("amount", ASKS_AMOUNT), ("frequency", ASKS_FREQUENCY),
     ("percent", ASKS_PERCENT), ("clock", ASKS_CLOCK), ("year", ASKS_YEAR), ("day", ASKS_DAY), ("duration", ASKS_DURATION),
     ("time", ASKS_TIME), ("count", ASKS_COUNT), ("name", ASKS_NAME))]
 #: What a text must contain for each asked kind that is checked by one pattern.
 _ANSWER_PATTERNS = {"email": compile_ci(EMAIL), "phone": compile_ci(PHONE), "duration": compile_ci(DURATION),
+                    "reference": compile_ci(REFERENCE),
                     "amount": compile_ci(AMOUNT), "frequency": compile_ci(FREQUENCY),
                     "percent": compile_ci(PERCENT), "clock": compile_ci(CLOCK)}
-_KIND_PHRASES = compile_ci("|".join(f"(?:{p})" for p in (ASKS_YEAR, ASKS_DAY, ASKS_DURATION, ASKS_FREQUENCY, ASKS_CLOCK)))
+_KIND_PHRASES = compile_ci("|".join(f"(?:{p})" for p in (ASKS_YEAR, ASKS_DAY, ASKS_DURATION, ASKS_FREQUENCY, ASKS_CLOCK,
+                                                          ASKS_REFERENCE)))
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b(?!:\d)")  # not the year part of an SFS number ("2015:284")
 _DAY = compile_ci(DAY_OF_MONTH)
 _NUMBER = compile_ci(NUMBER)

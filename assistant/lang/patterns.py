@@ -123,6 +123,10 @@ PERCENT = (r"\d+(?:[.,]\d+)?\s*(?:%|procent\b)|\bpercent\b|\b(?:hälften|half|a\
 #: A question for the time of day ("Vilken tid börjar mötet?", "Vilket klockslag …").
 ASKS_CLOCK = r"\bvilken\s+tid\s+(?:på\s+dagen|börjar|startar|slutar)\b|\bklockslag\w*|\bklockan\s+hur\s+mycket\b|\bwhat\s+time\b"
 CLOCK = r"\b(?:kl\.?|klockan)\s*\d{1,2}(?:[.:]\d{2})?\b|\b\d{1,2}[.:]\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b"
+#: A question for a registration number ("Vilket diarienummer har beslutet?").
+ASKS_REFERENCE = r"\bdiarienummer\w*|\bdnr\b|\bärendenummer\w*|\b(?:reference|case|registration|file)\s+number\b"
+#: A registration number: a government "S2026/03117", "Dnr 2026/1234", "SOS 2025-4711".
+REFERENCE = r"\b[A-ZÅÄÖ]{1,4}\s?\d{4}/\d{2,6}(?:/\w+)?\b|\bdnr\.?:?\s*[\w./-]*\d[\w./-]*"
 ASKS_EMAIL = r"\be-?post(?:adress)?\w*|\bmejl\w*|\be-?mail\w*"
 ASKS_PHONE = r"\btelefon\w*|\bphone\b|\bphone\s+number|\bnummer\s+till\b"
 #: A span of time: a number (or number word) with a unit ("två år", "3 månader").

@@ -128,3 +128,10 @@ def test_a_field_whose_label_the_question_names_is_about_its_box():
     scored = unit_scoring_text("Ansökan: Senast den 15 november 2026", box, terms)
     assert "Nytt utbildningsspår" in scored  # the label matches "ansöka": the box's subject counts too
     assert unit_scoring_text("Målgrupp: Vårdbiträden", box, terms) == "Målgrupp: Vårdbiträden"
+
+
+def test_a_question_for_a_registration_number_needs_one():
+    question = "Vilket diarienummer har regeringsbeslutet?"
+    assert asks_for(question) == "reference"
+    assert adds_expected_information(question, "Socialdepartementet 2026-05-21 S2026/03117")
+    assert not adds_expected_information(question, "Regeringsbeslut 2026-05-21")
