@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
+from assistant.ingest.activities import canonical_field
 from assistant.ingest.units import Unit, split_units, strip_bullet
 from assistant.lang.patterns import OPEN_LEAD_IN, compile_ci
 from assistant.schema import Chunk
@@ -135,9 +137,11 @@ _OPEN_LEAD_IN = compile_ci(OPEN_LEAD_IN)
 def introduced_units(chunk: Chunk, unit: Unit, limit: int) -> list[Unit]:
     """The units after ``unit`` in its chunk when it introduces them (ends in ':', or in an open lead-in
     such as "… föreslår att" followed by list items), up to the next intro."""
+    if chunk.fields:
+        return _described_by(chunk, unit)
     text = unit.quote.rstrip()
     heading = _is_heading(text)
-    if chunk.fields or not (text.endswith(":") or heading or _OPEN_LEAD_IN.search(text)):
+    if not (text.endswith(":") or heading or _OPEN_LEAD_IN.search(text)):
         return []
     units = chunk.__dict__.get("_sentences") or split_units(chunk)
     try:
@@ -156,8 +160,32 @@ def introduced_units(chunk: Chunk, unit: Unit, limit: int) -> list[Unit]:
     return out
 
 
+_NUMBERED_ITEM = re.compile(r"^\s*(?:\d{1,2}|[a-zA-Z])[.)]\s+\S")
+
+
+def _described_by(chunk: Chunk, unit: Unit) -> list[Unit]:
+    """An activity row's name says little on its own: its content (else its goal) comes with it."""
+    activity = next((v for k, v in chunk.fields.items() if canonical_field(k) == "activity" and v), "")
+    if not activity or unit.quote != activity:
+        return []
+    units = chunk.__dict__.get("_sentences") or split_units(chunk)
+    for wanted in ("content", "goal"):
+        values = {v for k, v in chunk.fields.items() if canonical_field(k) == wanted and v}
+        found = [u for u in units if u.quote in values]
+        if found:
+            return found[:1]
+    return []
+
+
+def item_line(text: str) -> str:
+    """A list item as an answer line: "- …", or as numbered in the document ("4. …")."""
+    text = strip_bullet(text)
+    return text if _NUMBERED_ITEM.match(text) else f"- {text}"
+
+
 def _is_item(unit: Unit) -> bool:
-    return strip_bullet(unit.quote) != unit.quote
+    """A list item: bulleted ("• …", "- …") or numbered ("1. …", "a) …")."""
+    return strip_bullet(unit.quote) != unit.quote or bool(_NUMBERED_ITEM.match(unit.quote))
 
 
 def _is_heading(text: str) -> bool:
@@ -193,5 +221,5 @@ def cite_unit(index: LoadedIndex, cite: CitationBuilder, chunk: Chunk, unit: Uni
                 m = cite.add(chunk.source, chunk.line_start, chunk.line_end, item.quote, chunk.section)
             covered = normalize_for_match(stretch) if m is not None else covered
         if m is not None:
-            lines.append(f"- {item.shown} [{m}]")
+            lines.append(f"{item_line(item.shown)} [{m}]")
     return lines

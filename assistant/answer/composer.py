@@ -16,6 +16,7 @@ from assistant.answer.citations import (
     CitationBuilder,
     cite_unit,
     introduced_units,
+    item_line,
     quote_between,
     quote_covering,
 )
@@ -295,8 +296,9 @@ class Composer:
             out += cite_unit(self.index, cite, hit.chunk, unit, f"- {body}" if language == "sv" else f"- ”{body}”", 0)
         return out
 
-    def list_answer(self, terms: Terms, hits: list[Hit], cite: CitationBuilder) -> list[str]:
-        """A whole list (intro + every item) when a list in the top chunks matches the question."""
+    def list_answer(self, terms: Terms, hits: list[Hit], cite: CitationBuilder, query: str = "") -> list[str]:
+        """A whole list (intro + every item) when a list in the top chunks matches the question (and gives the
+        kind of fact it asks for: "Vilka personer …" needs names)."""
         if not terms:
             return []
         best = None
@@ -305,6 +307,8 @@ class Composer:
             for i, line in enumerate(lines):
                 items = _list_items(lines, i)
                 if len(items) < 1 or (len(items) < 2 and not line.endswith(":")):
+                    continue
+                if query and not adds_expected_information(query, " ".join([line, *items])):
                     continue
                 intro_share = self.settings.list_intro_share
                 score = coverage(terms, f"{line} {hit.chunk.section}", self.idf) * intro_share \
@@ -324,7 +328,7 @@ class Composer:
             n = cite.add(chunk.source, chunk.line_start, chunk.line_end, item, chunk.section)
             if n is None and cite.items and len(cite.items) >= cite.limit:
                 n = cite.items[-1].n
-            out.append(f"- {strip_bullet(item)}" + (f" [{n}]" if n else ""))
+            out.append(item_line(item) + (f" [{n}]" if n else ""))
         return out
 
     def sentence_lines(self, query: str, terms: Terms, hits: list[Hit], council: str | None, language: str,
@@ -387,7 +391,7 @@ class Composer:
             lines = self.count_lines(query, terms + intent_terms(query, self.idf), hits, language, cite)
         if not lines and not missing and wants_list and len(groups) == 1:
             # "Vilka målområden …?": items named by the asked noun on several slides or pages, else one list
-            lines = self.labelled_items(terms, hits, language, cite) or self.list_answer(terms, hits, cite)
+            lines = self.labelled_items(terms, hits, language, cite) or self.list_answer(terms, hits, cite, query)
         if not lines or len(groups) > 1:  # no record answers it: a sentence may (the plan's text rather than its table)
             sentence_terms = terms + intent_terms(query, self.idf) if intent != "fact" else terms
             sentence_terms = sentence_terms or intent_terms(query, self.idf)

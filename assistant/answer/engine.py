@@ -80,8 +80,8 @@ class Answer:
 
 #: Kinds of asked-for fact that a composed answer must contain, else the documents do not give it.
 #: Kinds of fact with a fixed form: a unit that has one is no loose match (a lower evidence bar).
-FORMAT_KINDS = ("email", "phone", "reference")
-CHECKED_KINDS = ("count", "day", "year", "duration", "email", "phone", "amount", "frequency", "percent", "clock", "reference")
+FORMAT_KINDS = ("email", "phone", "reference", "url")
+CHECKED_KINDS = ("count", "day", "year", "duration", "email", "phone", "amount", "frequency", "percent", "clock", "reference", "url")
 
 
 def _spelling(settings: Settings) -> SpellingSettings:
@@ -287,7 +287,7 @@ def _plan(u: Understanding, query: str, intent: str, language: str, scope: list[
     all_units = units_of_hits(index, embedder, query_vector, [hit.position for hit in hits])
     composer.unit_dense = {(index.chunks[u.position].chunk_id, u.unit.quote): u.dense for u in all_units}
     text, citations, abstained = composer.compose(query, intent, language, scope, hits, cross)
-    if not abstained and asks_for(u.query) in CHECKED_KINDS \
+    if not abstained and asks_for(u.query) in (*CHECKED_KINDS, "time") \
             and not adds_expected_information(u.query, _MARKER.sub(" ", text)):  # "[1]" is no number
         # "Hur många deltagare …?" answered without a number: the documents do not give it
         return "refusal", refusal, [], True, [], None

@@ -25,6 +25,7 @@ from assistant.lang.patterns import (
     ASKS_PHONE,
     ASKS_REFERENCE,
     ASKS_TIME,
+    ASKS_URL,
     ASKS_YEAR,
     CLOCK,
     DAY_OF_MONTH,
@@ -38,6 +39,7 @@ from assistant.lang.patterns import (
     PERCENT,
     PHONE,
     REFERENCE,
+    URL,
     compile_ci,
 )
 from assistant.lang.tokens import SWEDISH_STOPWORDS, compound_parts, content_words, stem, token_set, tokenize, words
@@ -394,12 +396,12 @@ def time_expression_phrase(text: str, before: int = 6, after: int = 3) -> str:
 
 
 _ASKS = [(kind, compile_ci(pattern)) for kind, pattern in (
-    ("reference", ASKS_REFERENCE), ("email", ASKS_EMAIL), ("phone", ASKS_PHONE), ("amount", ASKS_AMOUNT), ("frequency", ASKS_FREQUENCY),
+    ("reference", ASKS_REFERENCE), ("url", ASKS_URL), ("email", ASKS_EMAIL), ("phone", ASKS_PHONE), ("amount", ASKS_AMOUNT), ("frequency", ASKS_FREQUENCY),
     ("percent", ASKS_PERCENT), ("clock", ASKS_CLOCK), ("year", ASKS_YEAR), ("day", ASKS_DAY), ("duration", ASKS_DURATION),
     ("time", ASKS_TIME), ("count", ASKS_COUNT), ("name", ASKS_NAME))]
 #: What a text must contain for each asked kind that is checked by one pattern.
 _ANSWER_PATTERNS = {"email": compile_ci(EMAIL), "phone": compile_ci(PHONE), "duration": compile_ci(DURATION),
-                    "reference": compile_ci(REFERENCE),
+                    "reference": compile_ci(REFERENCE), "url": compile_ci(URL),
                     "amount": compile_ci(AMOUNT), "frequency": compile_ci(FREQUENCY),
                     "percent": compile_ci(PERCENT), "clock": compile_ci(CLOCK)}
 _KIND_PHRASES = compile_ci("|".join(f"(?:{p})" for p in (ASKS_YEAR, ASKS_DAY, ASKS_DURATION, ASKS_FREQUENCY, ASKS_CLOCK,
@@ -407,7 +409,9 @@ _KIND_PHRASES = compile_ci("|".join(f"(?:{p})" for p in (ASKS_YEAR, ASKS_DAY, AS
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b(?!:\d)")  # not the year part of an SFS number ("2015:284")
 _DAY = compile_ci(DAY_OF_MONTH)
 _NUMBER = compile_ci(NUMBER)
-_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÅÄÖ][\wåäöÅÄÖ-]+")
+#: A capitalised word inside a sentence (a name): not after a full stop or colon, not an abbreviation in capitals
+#: ("AT-föreskriften", "PM").
+_CAPITALISED = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-ZÅÄÖ](?![A-ZÅÄÖ])[\wåäöÅÄÖ-]+")
 
 
 _COUNTED = re.compile(r"\bhur\s+många\s+(?:[a-zåäö]+-)?([a-zåäö]{3,})")
@@ -509,6 +513,7 @@ def adds_expected_information(question: str, sentence: str) -> bool:
     if asks == "day":
         return any(m.group(0).lower() not in lowered_question for m in _DAY.finditer(sentence))
     if asks == "count":
+        sentence = TIME_EXPRESSION.sub(" ", sentence)  # "ht -26", "Q3", "kvartal 2" count nothing
         noun = _counted_noun(lowered_question)
         if noun and not _present(frozenset({stem(noun)}), token_set(sentence)):
             return False  # "Hur många timmar …": a number of something else does not answer it

@@ -24,14 +24,13 @@ import contextlib
 import fcntl
 import json
 import os
-import re
 import shutil
 import threading
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-from assistant.ingest.corpus import infer_council, infer_doc_type, infer_title, read_text
+from assistant.ingest.corpus import infer_council, infer_doc_type, infer_period, infer_title, read_text
 from assistant.settings import Settings
 
 #: The metadata a user may set (at upload, with ``assistant documents set`` or in the Dokument tab).
@@ -200,17 +199,6 @@ def put_entry(settings: Settings, name: str, entry: dict | None) -> None:
         else:
             data["documents"][name] = dict(entry)
         _save(settings, data)
-
-
-_PERIOD = re.compile(r"\b((?:19|20)\d{2})(?:\s*[–-]\s*((?:19|20)\d{2}))?\b")
-
-
-def infer_period(title: str) -> str:
-    """The year or span of years a title names: "Aktivitetsplan 2026" → "2026", "… 2026-2028" → "2026–2028"."""
-    match = _PERIOD.search(title or "")
-    if not match:
-        return ""
-    return f"{match.group(1)}–{match.group(2)}" if match.group(2) else match.group(1)
 
 
 def suggest_metadata(path: Path) -> dict[str, str]:

@@ -17,7 +17,9 @@ Layouts are recognised from the text itself, never from a file name:
 * **column-flattened tables** – a header made only of column labels ("Aktivitet" /
   "Genomförande Innehåll") followed by blocks where an activity is followed by a block that starts
   with an organisational role (Arbetsutskottet, Rådet, Arbetsgrupp …);
-* **slide decks** – text broken into many short segments by runs of blank lines;
+* **slide decks** – text broken into many short segments by runs of blank lines; a slide's title is
+  its first lines, or, where it opens with a bullet, a short closing line (text extracted from a deck
+  often puts the title below the bullets; a line closing several slides is a footer, no title);
 * everything else – paragraphs and bulleted/numbered lists under detected headings (Markdown
   headings, short standalone lines, numbered section headings such as "2.1 Bakgrund"); a list's
   lead-in and short lines in a row that head no text (signatures, an address) are text.
@@ -724,17 +726,47 @@ def looks_like_slides(lines: list[str]) -> bool:
 
 def slide_chunks(doc: Document) -> list[Chunk]:
     chunks = []
-    for number, (start, end) in enumerate(slide_spans(doc.lines), start=1):
+    spans = slide_spans(doc.lines)
+    closing = [_closing_title(doc.lines, start, end) for start, end in spans]
+    for number, (start, end) in enumerate(spans, start=1):
         title_lines, k = [], start
         while k <= end and len(title_lines) < 2 and not _blank(doc.lines[k]) and not _BULLET.match(doc.lines[k]):
             title_lines.append(doc.lines[k])
             k += 1
-        title = join_lines(title_lines)[:120] or f"Bild {number}"
+        own = closing[number - 1] if closing.count(closing[number - 1]) == 1 else ""  # a running footer is no title
+        title = join_lines(title_lines)[:120] or own or f"Bild {number}"
         section = f"Bild {number}: {title}"
         for part_start, part_end in _split_span(doc.lines, start, end, MAX_SLIDE_CHARS):
             text = units_text(doc.lines, part_start, part_end)
             chunks.append(_make_chunk(doc, part_start, part_end, KIND_SLIDE, section, text))
     return chunks
+
+
+#: A slide without a title at its top takes its last line as the title when it is this short (and
+#: no list item, no sentence): text extracted from a slide deck often puts the title after the bullets.
+MAX_CLOSING_TITLE_WORDS = 12
+MAX_CLOSING_TITLE_LINES = 2
+
+
+def _closing_title(lines: list[str], start: int, end: int) -> str:
+    """The title of a slide ``start..end`` that has none at its top, from its last block of lines: a
+    block of at most ``MAX_CLOSING_TITLE_LINES`` lines after a blank line, below the slide's other text,
+    that is no list item, starts with a capital or a digit, has at most ``MAX_CLOSING_TITLE_WORDS`` words
+    and does not end like a sentence ("• …" / "" / "Arbetsgrupp Klinisk forskning"); "" otherwise."""
+    last = end
+    while last >= start and _blank(lines[last]):
+        last -= 1
+    first = last
+    while first - 1 >= start and not _blank(lines[first - 1]):
+        first -= 1
+    if first <= start or last - first + 1 > MAX_CLOSING_TITLE_LINES or _BULLET.match(lines[first]) \
+            or label_match(lines[first]):
+        return ""
+    text = join_lines(lines[first:last + 1])
+    if not text or not (text[0].isupper() or text[0].isdigit()) or text.endswith((".", ",", ";", ":")) \
+            or len(text.split()) > MAX_CLOSING_TITLE_WORDS:
+        return ""
+    return text[:120]
 
 
 def units_text(lines: list[str], start: int, end: int) -> str:

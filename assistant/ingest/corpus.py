@@ -8,7 +8,8 @@ against the original lines.
 
 Files are read as text with their layout kept where it carries meaning: Word and HTML tables and the
 tables of a PDF become one tab-separated line per row (the chunker's tab tables), headings become
-Markdown "#" lines, list items "- " lines. A PDF is read with pdfplumber (its pages with pypdf where
+Markdown "#" lines, list items "- " lines (a Word list item that Word numbers keeps its number,
+"1. …", see :class:`DocxNumbering`). A PDF is read with pdfplumber (its pages with pypdf where
 pdfplumber fails): lines in a larger font or wholly in bold become "#" headings, the running header
 and footer repeated on its pages are dropped; the lines are what the reader produced, and quotes are
 checked against them.
@@ -391,6 +392,7 @@ def _read_docx(path: Path, limits: ReadLimits = NO_LIMITS) -> str:
     lines: list[str] = []
     chars = 0
     styles: dict[str | None, str] = {}  # style id → name: python-docx scans every style per look-up
+    numbering = DocxNumbering(document)
     titled = False  # a paragraph in the Title style came first: the headings stand below it
     for block in document.element.body.iterchildren():
         tag = block.tag.rsplit("}", 1)[-1]
@@ -400,7 +402,7 @@ def _read_docx(path: Path, limits: ReadLimits = NO_LIMITS) -> str:
             if style_id not in styles:
                 style = paragraph.style
                 styles[style_id] = (style.name or "") if style is not None else ""
-            lines.append(_docx_paragraph(paragraph, styles[style_id], titled))
+            lines.append(_docx_paragraph(paragraph, styles[style_id], titled, numbering))
             titled = titled or _docx_title_style(styles[style_id]) and bool(paragraph.text.strip())
             chars += len(lines[-1]) + 1
             lines.append("")
@@ -418,10 +420,11 @@ def _docx_title_style(style: str) -> bool:
     return style.strip().lower() in ("title", "rubrik", "titel")  # Word's Title style, also in Swedish Word
 
 
-def _docx_paragraph(paragraph, style: str, titled: bool = False) -> str:
+def _docx_paragraph(paragraph, style: str, titled: bool = False, numbering: DocxNumbering | None = None) -> str:
     """A paragraph's text (``style``: its style's name); a heading as a Markdown heading, a list item
-    as a "- " line. The Title style is the top level: below a title (``titled``) "Heading 1" is "##",
-    so that the title stays in the section path of what follows."""
+    as a "- " line, or with its number ("1. …", "a) …") where Word's numbering (``numbering``) numbers
+    it. The Title style is the top level: below a title (``titled``) "Heading 1" is "##", so that the
+    title stays in the section path of what follows."""
     text = paragraph.text
     lowered = style.lower()
     level = re.search(r"(\d+)$", style) if lowered.startswith(("heading", "rubrik")) else None
@@ -429,10 +432,175 @@ def _docx_paragraph(paragraph, style: str, titled: bool = False) -> str:
         return f"{'#' * (int(level.group(1)) + titled)} {text}"
     if text.strip() and _docx_title_style(style):
         return f"# {text}"
+    marker = numbering.marker(paragraph) if numbering is not None and text.strip() else None
+    if marker:
+        return f"{marker} {text.strip()}"
     numbered = paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None
     if text.strip() and (numbered or lowered.startswith(("list", "liststycke", "punktlista", "numrerad lista"))):
         return f"- {text.strip()}"
     return text
+
+
+_NUMBER_FORMATS_WITHOUT_NUMBER = frozenset({"bullet", "none"})
+_ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"),
+          (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+#: Deepest list level Word defines (w:ilvl 0–8).
+DOCX_MAX_LIST_LEVEL = 8
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, letters in _ROMAN:
+        while n >= value:
+            out, n = out + letters, n - value
+    return out
+
+
+def _letters(n: int) -> str:
+    """1 → a, 26 → z, 27 → aa (as Word counts letters: the letter repeated)."""
+    return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else str(n)
+
+
+def _format_number(n: int, fmt: str) -> str:
+    """A list counter in a Word number format (``w:numFmt``); decimal for formats not listed here."""
+    if fmt == "lowerLetter":
+        return _letters(n)
+    if fmt == "upperLetter":
+        return _letters(n).upper()
+    if fmt == "lowerRoman":
+        return _roman(n) if n > 0 else str(n)
+    if fmt == "upperRoman":
+        return _roman(n).upper() if n > 0 else str(n)
+    if fmt == "decimalZero":
+        return f"{n:02d}"
+    return str(n)
+
+
+class DocxNumbering:
+    """Word's list numbering of one document (its numbering part, ``word/numbering.xml``): whether a
+    paragraph is numbered and its number as Word shows it.
+
+    A paragraph is in a list by its own ``w:numPr`` or its style's (or a base style's); the list
+    (``w:num``) refers to an abstract definition whose level (``w:ilvl``) gives the number format
+    (``w:numFmt``: decimal, lowerLetter, upperRoman …, or bullet) and the text around the number
+    (``w:lvlText`` "%1.", "%1)", "%1.%2."); a list's level override can set another start. Counters run
+    per list through the document, a level restarting below a higher one, as Word counts them.
+    """
+
+    def __init__(self, document):
+        self._levels: dict[str, dict[int, tuple[str, int, str]]] = {}  # numId → ilvl → (format, start, text)
+        self._counters: dict[str, dict[int, int]] = {}
+        self._style_lists: dict[str, tuple[str, int] | None] = {}  # style id → (numId, ilvl) of the style
+        self._styles = document.styles.element  # CT_Styles: look-up by style id
+        try:
+            root = document.part.numbering_part.element
+        except (NotImplementedError, KeyError, ValueError, AttributeError):
+            return  # no numbering part: list items stay "- " lines
+        abstract = {a.get(_w("abstractNumId")): {_ilvl(lvl): _level(lvl) for lvl in a.findall(_w("lvl"))}
+                    for a in root.findall(_w("abstractNum"))}
+        for num in root.findall(_w("num")):
+            ref = num.find(_w("abstractNumId"))
+            levels = dict(abstract.get(ref.get(_w("val")) if ref is not None else None, {}))
+            for override in num.findall(_w("lvlOverride")):
+                ilvl = _ilvl(override)
+                lvl = override.find(_w("lvl"))
+                if lvl is not None:
+                    levels[ilvl] = _level(lvl)
+                start = override.find(_w("startOverride"))
+                if start is not None and ilvl in levels:
+                    levels[ilvl] = (levels[ilvl][0], _int(start.get(_w("val")), 1), levels[ilvl][2])
+            self._levels[num.get(_w("numId"))] = levels
+
+    def marker(self, paragraph) -> str | None:
+        """"1.", "a)", "2.1." for a numbered paragraph, "-" for a bulleted one, None when Word's numbering
+        does not say (no list, or a list this document does not define)."""
+        found = self._list_of(paragraph)
+        if found is None:
+            return None
+        num_id, ilvl = found
+        levels = self._levels.get(num_id, {})
+        if ilvl not in levels:
+            return None
+        fmt, start, text = levels[ilvl]
+        counters = self._counters.setdefault(num_id, {})
+        counters[ilvl] = counters.get(ilvl, start - 1) + 1
+        for deeper in [k for k in counters if k > ilvl]:
+            del counters[deeper]  # "1." after "a)", "b)": the sub-list starts again below the next item
+        if fmt in _NUMBER_FORMATS_WITHOUT_NUMBER:
+            return "-"
+
+        def number(match: re.Match) -> str:
+            level = int(match.group(1)) - 1
+            level_fmt, level_start, _ = levels.get(level, ("decimal", 1, ""))
+            return _format_number(counters.get(level, level_start), level_fmt)
+
+        marker = re.sub(r"%([1-9])", number, text).strip().lstrip("(")
+        if not marker or not any(ch.isalnum() for ch in marker):
+            return "-"
+        # "1" alone would read as a section number ("1 Inledning"): a list number ends with "." or ")"
+        return marker if marker.endswith((".", ")")) else f"{marker}."
+
+    def _list_of(self, paragraph) -> tuple[str, int] | None:
+        """(numId, ilvl) of the list a paragraph is in: its own numbering, else its style's; numId 0 is none."""
+        p_pr = paragraph._p.pPr
+        num_pr = p_pr.numPr if p_pr is not None else None
+        style_list = self._style_list(p_pr.style if p_pr is not None else None)
+        num_id = _val(num_pr.find(_w("numId"))) if num_pr is not None else None
+        ilvl = _val(num_pr.find(_w("ilvl"))) if num_pr is not None else None
+        if num_id is None and style_list is not None:
+            num_id = style_list[0]
+            ilvl = ilvl if ilvl is not None else str(style_list[1])
+        if num_id is None or num_id == "0":
+            return None
+        return num_id, min(max(_int(ilvl, 0), 0), DOCX_MAX_LIST_LEVEL)
+
+    def _style_list(self, style_id: str | None) -> tuple[str, int] | None:
+        """(numId, ilvl) a paragraph style puts its paragraphs in, through the styles it is based on."""
+        if style_id is None:
+            return None  # the default paragraph style ("Normal") numbers nothing
+        if style_id not in self._style_lists:
+            found, seen, current = None, set(), style_id
+            while current and current not in seen:  # a style based on itself (or in a ring) ends the search
+                seen.add(current)
+                style = self._styles.get_by_id(current)
+                if style is None:
+                    break
+                p_pr = style.pPr
+                num_pr = p_pr.numPr if p_pr is not None else None
+                if num_pr is not None and _val(num_pr.find(_w("numId"))) is not None:
+                    found = _val(num_pr.find(_w("numId"))), _int(_val(num_pr.find(_w("ilvl"))), 0)
+                    break
+                current = style.basedOn_val  # a style based on a list style is in its list
+            self._style_lists[style_id] = found
+        return self._style_lists[style_id]
+
+
+_W_NAMESPACE = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def _w(tag: str) -> str:
+    return f"{{{_W_NAMESPACE}}}{tag}"
+
+
+def _val(element) -> str | None:
+    return element.get(_w("val")) if element is not None else None
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _ilvl(element) -> int:
+    return min(max(_int(element.get(_w("ilvl")), 0), 0), DOCX_MAX_LIST_LEVEL)
+
+
+def _level(lvl) -> tuple[str, int, str]:
+    """(number format, start, level text) of a ``w:lvl``; a level without a format counts in decimals."""
+    return (_val(lvl.find(_w("numFmt"))) or "decimal", _int(_val(lvl.find(_w("start"))), 1),
+            _val(lvl.find(_w("lvlText"))) or "")
 
 
 def _docx_row(row) -> list[str]:
@@ -697,6 +865,17 @@ def read_document(path: Path, catalog: dict[str, dict] | None = None, limits: Re
     return document_from_text(path, read_text(path, limits), catalog)
 
 
+_PERIOD = re.compile(r"\b((?:19|20)\d{2})(?:\s*[–-]\s*((?:19|20)\d{2}))?\b")
+
+
+def infer_period(title: str) -> str:
+    """The year or span of years a title names: "Aktivitetsplan 2026" → "2026", "… 2026-2028" → "2026–2028"."""
+    match = _PERIOD.search(title or "")
+    if not match:
+        return ""
+    return f"{match.group(1)}–{match.group(2)}" if match.group(2) else match.group(1)
+
+
 def document_from_text(path: Path, text: str, catalog: dict[str, dict] | None = None) -> Document:
     """A :class:`Document` of a file whose text was read (:func:`read_text`, perhaps in another process)."""
     data = path.read_bytes()
@@ -710,7 +889,7 @@ def document_from_text(path: Path, text: str, catalog: dict[str, dict] | None = 
         title=title,
         council=meta.get("council") or infer_council(text),
         doc_type=meta.get("doc_type") or infer_doc_type(title),
-        period=str(meta.get("period", "")),
+        period=str(meta.get("period") or infer_period(title)),  # a file without catalog metadata: its title's years
         url=meta.get("url", ""),
         content_hash=content_hash(data),
         meta=meta,

@@ -95,11 +95,14 @@ ASKS_NAME = (r"\bvem\s+är\b(?!\s+(?:ansvarig|ansvarar|huvudansvarig))|\bvad\s+h
              r"|\bwho\s+is\b(?!\s+(?:responsible|in\s+charge|accountable))|\bwhat\s+is\s+the\s+name\b")
 ASKS_YEAR = r"\bvilk(?:et|a)\s+år\b|\bwhich\s+years?\b|\bwhat\s+years?\b"
 #: The words of a question for a time that name its kind ("vilken period", "vilket kvartal"): not its topic.
-ASKS_TIME_PHRASE = (r"\bvilket\s+datum\b|\bwhat\s+date\b|\bvilken\s+månad\b|\bvilket\s+kvartal\b|\bvilken\s+(?:tids)?period\b"
+ASKS_TIME_PHRASE = (r"\bunder\s+vilken\s+tid\b|\bvilket\s+datum\b|\bwhat\s+date\b|\bvilken\s+månad\b|\bvilket\s+kvartal\b|\bvilken\s+(?:tids)?period\b"
                     r"|\b(?:which|what|in\s+which|in\s+what|for\s+which|for\s+what|during\s+which)\s+(?:month|quarter|period)\b")
 ASKS_TIME = rf"{WHEN}|{ENGLISH_WHEN}|{ASKS_TIME_PHRASE}"
 ASKS_DAY = r"\bvilken\s+dag\b|\bvilket\s+datum\b|\bwhich\s+day\b|\bwhat\s+day\b|\bexact\s+date\b|\bwhich\s+date\b"
-ASKS_COUNT = (r"\bhur\s+många\b|\bhur\s+mycket\b|\bhur\s+stor\b|\bantal(?:et)?\b|\bhow\s+many\b|\bhow\s+much\b"
+#: ("antalet" asks only as the question's own noun — "Vilket antal …", "Antalet deltagare?" — not in "Vem ansvarar
+#: för att öka antalet handledare?")
+ASKS_COUNT = (r"\bhur\s+många\b|\bhur\s+mycket\b|\bhur\s+stor\b|\b(?:vilket|vad\s+är|hur\s+stort)\s+antal(?:et)?\b"
+              r"|^\s*antal(?:et)?\b|\bhow\s+many\b|\bhow\s+much\b"
               r"|\bhow\s+(?:large|big)\b|\bnumber\s+of\b")
 ASKS_DURATION = r"\bhur\s+långt?\b|\bhur\s+länge\b|\bhow\s+long\b|\bfor\s+how\s+long\b"
 #: A question for a sum of money ("Vilken budget har …", "Hur mycket pengar …", "Vad kostar …").
@@ -123,6 +126,10 @@ PERCENT = (r"\d+(?:[.,]\d+)?\s*(?:%|procent\b)|\bpercent\b|\b(?:hälften|half|a\
 #: A question for the time of day ("Vilken tid börjar mötet?", "Vilket klockslag …").
 ASKS_CLOCK = r"\bvilken\s+tid\s+(?:på\s+dagen|börjar|startar|slutar)\b|\bklockslag\w*|\bklockan\s+hur\s+mycket\b|\bwhat\s+time\b"
 CLOCK = r"\b(?:kl\.?|klockan)\s*\d{1,2}(?:[.:]\d{2})?\b|\b\d{1,2}[.:]\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b"
+#: A question for a web address ("Vilken webbadress har rådet?", "länk till …").
+ASKS_URL = r"\bwebbadress\w*|\bwebbsida\w*\s+adress|\burl\b|\blänk(?:en)?\s+till\b|\b(?:web\s*)?address\s+of\s+the\s+website|\bweb\s+address|\blink\s+to\b"
+#: A web address ("https://…", "www.…", "vimeo.com/…").
+URL = r"\bhttps?://\S+|\bwww\.\S+|\b[\w-]+\.(?:se|com|org|nu|eu|net)(?:/\S*)?\b"
 #: A question for a registration number ("Vilket diarienummer har beslutet?").
 ASKS_REFERENCE = r"\bdiarienummer\w*|\bdnr\b|\bärendenummer\w*|\b(?:reference|case|registration|file)\s+number\b"
 #: A registration number: a government "S2026/03117", "Dnr 2026/1234", "SOS 2025-4711".
@@ -190,7 +197,7 @@ INTENT_QUESTIONS: list[tuple[str, str]] = [
              r"|\b(?:goal|aim|purpose)\s+of\b|\bwhat\s+(?:does|do)\s+.*\b(?:want\s+to\s+achieve|hope\s+to\s+gain)\b"),
     ("measure", r"\bhur\s+vet\s+(?:man|vi|rådet)\b|\bräknas\s+som\s+genomförd|\bhow\s+do\s+(?:we|you|they)\s+know\b"
                 r"|\bmått(?:et)?\b|\bmäts\b|\bmeasured?\b|hur\s+följs\b|how\s+(?:is|are|will)\b.*\bfollowed up"),
-    ("followup", rf"{follow_up_verb(10)}|uppfölj|follow(?:ed)?[- ]?up|evaluat"),
+    ("followup", rf"{follow_up_verb(10)}|uppfölj|\bstäm(?:ma|s|mer)\s+(?:\S+\s+){{0,3}}?av\b|\bavstämning|follow(?:ed)?[- ]?up|evaluat"),
     ("owner", r"ansvar|genomför|\bowns?\b|responsib|in charge|carries? (?:it )?out"),
     ("time", rf"{WHEN}|{ENGLISH_WHEN}|{ASKS_TIME_PHRASE}|tidplan|tidpunkt|kvartal|datum|vilket år|deadline|timeline"),
     ("content", r"\bvad\s+(?:ska|skall)\s+(?:\S+\s+){0,4}?(?:göra|göras)\b|\bvad\s+(?:planerar|innebär|görs)\b"

@@ -69,3 +69,45 @@ def test_the_council_named_in_a_genitive_is_the_scope_not_an_owner_filter(built_
 def test_a_topic_word_reaches_the_corpus_compounds_of_it(built_assistant):
     answer = built_assistant.ask("vilka aktiviteter handlar om forskning i mellansverige")
     assert "forskarskolor" in answer.answer and "Följa forskningen" in answer.answer
+
+
+TWIN_PLAN = """# Verksamhetsplan 2027 – Regionalt vårdkompetensråd Tvillingregionen
+
+## Aktivitetslista
+
+Mål: Fler handledare i kommunerna
+Aktivitet: Sprida goda exempel
+Tidpunkt: Kvartal 2
+Ansvarig: Rådskansliet
+
+Mål: Bättre introduktion för nyanställda
+Aktivitet: Sprida goda exempel
+Tidpunkt: Kvartal 4
+Ansvarig: Rådskansliet
+"""
+
+
+@pytest.fixture(scope="module")
+def twin_assistant(settings_factory, model_ready, tmp_path_factory):
+    from assistant.service import Assistant
+
+    corpus = tmp_path_factory.mktemp("twins")
+    (corpus / "verksamhetsplan_tvilling.md").write_text(TWIN_PLAN, encoding="utf-8")
+    assistant = Assistant(settings_factory("twins", corpus=corpus))
+    assistant.ingest()
+    return assistant
+
+
+@pytest.mark.slow
+def test_two_activities_of_one_name_are_told_apart_by_their_goal(twin_assistant):
+    answer = twin_assistant.ask("Vilka aktiviteter har Tvillingregionen 2027?")
+    assert answer.plan == "aggregate"
+    assert "Fler handledare i kommunerna" in answer.answer and "Bättre introduktion för nyanställda" in answer.answer
+    quotes = [citation.quote for citation in answer.citations]  # each line's quote covers the goal it names
+    assert any("Fler handledare" in q for q in quotes) and any("Bättre introduktion" in q for q in quotes)
+
+
+@pytest.mark.slow
+def test_a_file_without_catalog_metadata_takes_its_period_from_its_title(twin_assistant):
+    # "Verksamhetsplan 2027 – …": the undated rows ("Kvartal 2") are 2027's
+    assert twin_assistant.index.documents()["verksamhetsplan_tvilling.md"]["period"] == "2027"

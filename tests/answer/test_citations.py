@@ -244,3 +244,27 @@ def test_a_heading_introduces_the_list_items_right_after_it():
 def test_a_sentence_ending_in_a_full_stop_is_no_heading():
     chunk = _chunk("Rådet har beslutat om planen.\n• Den gäller 2026.")
     assert introduced_units(chunk, split_units(chunk)[0], 5) == []
+
+
+def test_a_lead_in_introduces_numbered_items_too():
+    chunk = _chunk("Socialstyrelsen föreslår att\n4. platserna utökas med 60 per år,\n5. en modell införs.")
+    items = introduced_units(chunk, split_units(chunk)[0], 5)
+    assert [u.quote for u in items] == ["4. platserna utökas med 60 per år,", "5. en modell införs."]
+
+
+def test_an_activity_name_brings_its_content():
+    fields = {"Aktivitet": "Samverka kring vård- och omsorgsprogrammet", "Innehåll": "Bra grund för sjuksköterskeutbildningen"}
+    chunk = Chunk(chunk_id="r1", source="x.md", title="X", council="", section="S", line_start=1, line_end=2,
+                  kind="activity", text="\n".join(f"{k}: {v}" for k, v in fields.items()), fields=fields)
+    units = split_units(chunk)
+    name = next(u for u in units if u.quote == fields["Aktivitet"])
+    assert [u.quote for u in introduced_units(chunk, name, 5)] == ["Bra grund för sjuksköterskeutbildningen"]
+    content = next(u for u in units if u.quote == fields["Innehåll"])
+    assert introduced_units(chunk, content, 5) == []
+
+
+def test_a_numbered_item_keeps_its_number_as_an_answer_line():
+    from assistant.answer.citations import item_line
+
+    assert item_line("4. platserna utökas") == "4. platserna utökas"
+    assert item_line("• platserna utökas") == "- platserna utökas"

@@ -135,3 +135,26 @@ def test_a_question_for_a_registration_number_needs_one():
     assert asks_for(question) == "reference"
     assert adds_expected_information(question, "Socialdepartementet 2026-05-21 S2026/03117")
     assert not adds_expected_information(question, "Regeringsbeslut 2026-05-21")
+
+
+def test_a_question_for_a_web_address_needs_one():
+    question = "Vilken webbadress har rådets webbplats?"
+    assert asks_for(question) == "url"
+    assert not adds_expected_information(question, "Verksamhetsplanen finns på rådets webbplats.")
+    assert adds_expected_information(question, "Läs mer på www.vardkompetens.se/plan.")
+
+
+def test_a_term_abbreviation_is_no_count():
+    question = "Hur många platser hanterar verktyget?"
+    assert not adds_expected_information(question, "Planeras presentation ht -26 av platser")
+
+
+def test_antalet_inside_the_topic_does_not_ask_for_a_count():
+    assert asks_for("Vem ansvarar för att öka antalet handledare i kommunerna?") != "count"
+    assert asks_for("Vilket antal platser finns?") == "count"
+
+
+def test_an_abbreviation_in_capitals_is_no_name():
+    question = "Vilka personer ingår i arbetsgruppen?"
+    assert not adds_expected_information(question, "Arbete med översyn av AT-föreskriften och ett PM")
+    assert adds_expected_information(question, "I gruppen ingår bland andra Anna Letterstål.")

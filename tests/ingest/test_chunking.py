@@ -325,6 +325,9 @@ def test_presentation_slide_content(corpus_chunks):
     assert "• Arbete med bland annat egeninitierad översyn av AT-föreskriften" in at_slide.text
     pandemic = next(c for c in chunks if c.section.startswith("Bild 14:"))
     assert pandemic.section == "Bild 14: Pandemin och kompetensförsörjningen, del 2"  # "kompetens-" / "försörjningen"
+    clinical = next(c for c in chunks if "forskarutbildning/samverkan" in c.text)
+    assert clinical.section == "Bild 11: Arbetsgrupp Klinisk forskning"  # the title stands below the bullets
+    assert clinical.text.endswith("\nArbetsgrupp Klinisk forskning")
 
 
 def test_slide_spans_split_on_three_blank_lines():
@@ -526,6 +529,42 @@ def test_new_slide_deck(tmp_path):
     assert [c.kind for c in chunks] == [KIND_SLIDE] * 5
     assert [c.section for c in chunks] == [f"Bild {n}: Rubrik på bild {n}" for n in range(1, 6)]
     assert chunks[0].text == "Rubrik på bild 1\n• Första punkten på bild 1\n• Andra punkten"
+
+
+def test_slide_title_after_the_bullets(tmp_path):
+    """Text extracted from a deck often puts a slide's title below its bullets: a short closing line that
+    is no list item and no sentence is then the slide's title; the text and the line span stay as they are."""
+    slides = [
+        "Rubrik överst\n• En punkt\n\nKort rad sist",  # a title at the top wins
+        "• Inventering av utbildningsplatser\n• Nätverk för handledare\n\nArbetsgrupp Utbildning",
+        "• Stöd till chefer i arbetet med\nbemanning\n\nArbetsgrupp Bemanning och\nschemaläggning",
+        "• En punkt\n\nDen här raden är en mening och slutar med punkt.",
+        "• En punkt\n\n• Sista punkten är en punkt",
+        "• En punkt\n\nEn rad med alldeles för många ord för att vara en rubrik på en bild i en presentation",
+        "• En punkt\n\nuppföljning under hösten",  # a bullet wrapped over a blank line
+        "• En punkt\n\nSlutsatser för rådet:",
+    ]
+    path = tmp_path / "bilder.txt"
+    path.write_text("\n\n\n\n".join(slides) + "\n", encoding="utf-8")
+    doc = read_document(path, {})
+    chunks = chunk_document(doc)
+    assert [c.section for c in chunks] == [
+        "Bild 1: Rubrik överst", "Bild 2: Arbetsgrupp Utbildning", "Bild 3: Arbetsgrupp Bemanning och schemaläggning",
+        "Bild 4: Bild 4", "Bild 5: Bild 5", "Bild 6: Bild 6", "Bild 7: Bild 7", "Bild 8: Bild 8",
+    ]
+    second = chunks[1]
+    assert second.text == "• Inventering av utbildningsplatser\n• Nätverk för handledare\nArbetsgrupp Utbildning"
+    assert (second.line_start, second.line_end) == (8, 11)
+    assert doc.lines[second.line_end - 1] == "Arbetsgrupp Utbildning"
+
+
+def test_closing_line_repeated_on_slides_is_no_title(tmp_path):
+    """A line that closes several slides is a running footer ("Rådsmöte 7 maj"), not their title."""
+    slides = [f"• Punkt {n} om handledning\n\nRådsmöte 7 maj" for n in range(1, 5)] + ["• Sista bilden\n\nFrågor och svar"]
+    path = tmp_path / "bilder.txt"
+    path.write_text("\n\n\n\n".join(slides) + "\n", encoding="utf-8")
+    chunks = chunk_document(read_document(path, {}))
+    assert [c.section for c in chunks] == [f"Bild {n}: Bild {n}" for n in range(1, 5)] + ["Bild 5: Frågor och svar"]
 
 
 def test_docx_table_becomes_activity_chunks(tmp_path):

@@ -217,16 +217,17 @@ def test_span_text_is_one_based_inclusive_and_cleaned(corpus_docs):
 
 
 @pytest.mark.parametrize(
-    ("name", "title", "council", "doc_type"),
+    ("name", "title", "council", "doc_type", "period"),
     [
-        # the title names both plan kinds; the first one ("verksamhetsplan … med aktivitetsplan") wins
+        # the title names both plan kinds; the first one ("verksamhetsplan … med aktivitetsplan") wins, and
+        # its first span of years is the period
         (SODRA, "Regionala vårdkompetensrådets verksamhetsplan 2026–2028 med aktivitetsplan för 2026",
-         "RVKR Södra", "verksamhetsplan"),
-        (MELLANSVERIGE, "Regionalt vårdkompetensråd Mellansverige", "RVKR Mellansverige", "dokument"),
-        (NATIONAL, "Nationella vårdkompetensrådets verksamhetsplan", COUNCIL_NATIONAL, "verksamhetsplan"),
+         "RVKR Södra", "verksamhetsplan", "2026–2028"),
+        (MELLANSVERIGE, "Regionalt vårdkompetensråd Mellansverige", "RVKR Mellansverige", "dokument", ""),
+        (NATIONAL, "Nationella vårdkompetensrådets verksamhetsplan", COUNCIL_NATIONAL, "verksamhetsplan", ""),
     ],
 )
-def test_read_document_without_catalog_infers_metadata(tmp_path, name, title, council, doc_type):
+def test_read_document_without_catalog_infers_metadata(tmp_path, name, title, council, doc_type, period):
     path = tmp_path / "okänd_plan.txt"
     shutil.copyfile(CORPUS_DIR / name, path)
     doc = read_document(path, {})
@@ -234,7 +235,7 @@ def test_read_document_without_catalog_infers_metadata(tmp_path, name, title, co
     assert doc.title == title
     assert doc.council == council
     assert doc.doc_type == doc_type
-    assert doc.period == "" and doc.url == "" and doc.meta == {}
+    assert doc.period == period and doc.url == "" and doc.meta == {}
     assert read_document(path).title == title  # catalog=None behaves like an empty catalog
 
 
@@ -322,6 +323,106 @@ def test_read_docx_heading_paragraph_and_table(tmp_path):
     assert doc.council == "RVKR Väst"
     assert doc.doc_type == "aktivitetsplan"
     assert doc.content_hash == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _numbered_list(document, num_id: str, levels: list[tuple[str, str]], start_override: int | None = None,
+                   abstract_id: str | None = None) -> None:
+    """A list definition in the document's numbering part: an abstract definition with ``levels``
+    ((numFmt, lvlText) per level) unless ``abstract_id`` names one, and a list ``num_id`` using it."""
+    from docx.oxml import parse_xml
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    numbering = document.part.numbering_part.element
+    if abstract_id is None:
+        abstract_id = f"9{num_id}"
+        lvls = "".join(f'<w:lvl w:ilvl="{n}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="{text}"/></w:lvl>'
+                       for n, (fmt, text) in enumerate(levels))
+        numbering.insert(0, parse_xml(f'<w:abstractNum {w} w:abstractNumId="{abstract_id}">{lvls}</w:abstractNum>'))
+    override = (f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="{start_override}"/></w:lvlOverride>'
+                if start_override else "")
+    numbering.append(parse_xml(f'<w:num {w} w:numId="{num_id}"><w:abstractNumId w:val="{abstract_id}"/>{override}</w:num>'))
+
+
+def _list_item(document, text: str, num_id: str, ilvl: int = 0):
+    """A paragraph in the "List Paragraph" style (as Word writes list items) numbered by its own w:numPr."""
+    paragraph = document.add_paragraph(text, style="List Paragraph")
+    num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+    num_pr.get_or_add_ilvl().val = ilvl
+    num_pr.get_or_add_numId().val = int(num_id)
+    return paragraph
+
+
+def test_docx_numbered_lists_keep_their_numbers(tmp_path):
+    """Word's numbering decides: a numbered list item keeps its number ("1.", "a)", "5." where the list
+    starts at 5), a bulleted one is a "- " line; numbers follow the list's own count and levels."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Regeringsbeslut om handledning", level=1)
+    document.add_paragraph("Regeringen beslutar att")
+    _numbered_list(document, "41", [("decimal", "%1."), ("lowerLetter", "%2)")])
+    _numbered_list(document, "42", [], start_override=5, abstract_id="941")
+    _numbered_list(document, "43", [("bullet", "•")])
+    _numbered_list(document, "44", [("upperRoman", "%1")])
+    _list_item(document, "ge Socialstyrelsen i uppdrag att kartlägga handledningen,", "41")
+    _list_item(document, "i kommunerna,", "41", 1)
+    _list_item(document, "i regionerna,", "41", 1)
+    _list_item(document, "avsätta 20 miljoner kronor för uppdraget.", "41")
+    _list_item(document, "i hemsjukvården", "41", 1)
+    document.add_paragraph("Därutöver beslutar regeringen att")
+    _list_item(document, "rådet ska redovisa arbetet.", "42")
+    _list_item(document, "Bakgrund till beslutet", "43")
+    _list_item(document, "Första delen", "44")
+    _list_item(document, "Andra delen", "44")
+    document.add_paragraph("Utbildningen ges i två steg", style="List Number")  # numbered by its style
+    document.add_paragraph("Punkt i stilens punktlista", style="List Bullet")
+    path = tmp_path / "beslut.docx"
+    document.save(str(path))
+
+    doc = read_document(path)
+    assert [line for line in doc.lines if line.strip()] == [
+        "# Regeringsbeslut om handledning",
+        "Regeringen beslutar att",
+        "1. ge Socialstyrelsen i uppdrag att kartlägga handledningen,",
+        "a) i kommunerna,",
+        "b) i regionerna,",
+        "2. avsätta 20 miljoner kronor för uppdraget.",
+        "a) i hemsjukvården",  # a sub-list starts again under the next item
+        "Därutöver beslutar regeringen att",
+        "5. rådet ska redovisa arbetet.",  # the list's override starts it at 5
+        "- Bakgrund till beslutet",
+        "I. Första delen",  # "%1" alone gets a full stop: no section number "I Första delen"
+        "II. Andra delen",
+        "1. Utbildningen ges i två steg",
+        "- Punkt i stilens punktlista",
+    ]
+
+
+def test_docx_style_based_on_a_numbered_style_is_numbered(tmp_path):
+    """A paragraph style of the document's own, based on "List Number", numbers its paragraphs too."""
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+
+    document = docx.Document()
+    style = document.styles.add_style("Beslutspunkt", WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = document.styles["List Number"]
+    for text in ("Rådet inrättar en arbetsgrupp.", "Kansliet bereder frågan."):
+        document.add_paragraph(text, style="Beslutspunkt")
+    path = tmp_path / "beslut.docx"
+    document.save(str(path))
+    assert [line for line in read_document(path).lines if line.strip()] == [
+        "1. Rådet inrättar en arbetsgrupp.", "2. Kansliet bereder frågan."]
+
+
+def test_docx_list_item_without_numbering_definitions_is_a_bullet(tmp_path):
+    """A list item whose list the numbering part does not define stays a "- " line."""
+    import docx
+
+    document = docx.Document()
+    _list_item(document, "Kartlägga handledningen", "77")
+    path = tmp_path / "lista.docx"
+    document.save(str(path))
+    assert [line for line in read_document(path).lines if line.strip()] == ["- Kartlägga handledningen"]
 
 
 def test_docx_that_is_a_zip_but_not_word_raises_document_error(tmp_path):

@@ -118,6 +118,10 @@ def read(path: Path):
         ("Aktivitet(er)", "activity"),
         ("Aktiviteter", "activity"),
         ("Aktivitetsbeskrivning", "activity"),
+        ("Beslut", "activity"),  # minutes: the decision of a paragraph is what is to be done
+        ("Beslut:", "activity"),
+        ("Återrapportering", "follow_up"),
+        ("Beslutsdatum", None),  # a column of its own, no activity
         ("Activity", "activity"),
         ("Mål", "goal"),
         ("Goal", "goal"),
@@ -601,7 +605,8 @@ def test_docx_report_with_key_value_and_question_answer_tables(tmp_path):
     # the numbered list keeps its lead-in; the question–answer table gives a chunk per question
     [proposals] = [c for c in chunks if c.kind == KIND_LIST]
     assert proposals.section == f"{doc.title} > Förslag"  # Heading 1 stands below the Title style
-    assert proposals.text.startswith("Myndigheten föreslår att\n- handledar")
+    assert proposals.text.startswith("Myndigheten föreslår att\n1. handledar")  # Word's numbers are kept
+    assert "2. kommunerna får ett statsbidrag." in doc.lines
     assert doc.lines[0] == f"# {doc.title}" and "## Förslag" in doc.lines
     answers = [c for c in chunks if c.section.endswith("> Frågor och svar")]
     assert [c.fields for c in answers] == [{"Vad kostar förslagen?": "12 miljoner kronor per år."},
@@ -819,7 +824,7 @@ def test_html_press_release_with_fact_box_dateline_and_contact_cards(tmp_path):
 def test_minutes_with_paragraph_sign_headings_in_emphasis():
     """Minutes written from Word: "**§ 5 Handledning**" lines are headings (not list items, although they
     open with "**"), a decision with "- Ansvarig: …" and "- Återrapportering: …" below it is one record
-    named by its paragraph (the label of a list item right below a field is a field, known or not)."""
+    under its paragraph: the decision ("Beslut:") is the activity, "Återrapportering" the follow-up."""
     doc, chunks, records = read(LAYOUTS / "protokoll.md")
     sections = [c.section.removeprefix(doc.title + " > ") for c in chunks]
     assert sections[-1] == "§ 6 Nästa sammanträde"
@@ -828,7 +833,14 @@ def test_minutes_with_paragraph_sign_headings_in_emphasis():
     assert decision.section.endswith("> § 4 Val av justerare")
     assert "Frånvarande: Siv Ek, Testköping" in next(c for c in chunks if "Olle Bäck, Testby" in c.text).text
     [record] = records
-    assert (record.activity, record.owner) == ("Handledning i kommunerna", "Karl Ås, processledare")
+    assert (record.activity, record.owner, record.follow_up) == (
+        "Rådet ger arbetsgruppen för VFU i uppdrag att ta fram en plan för fler handledare",
+        "Karl Ås, processledare", "vid sammanträdet den 1 oktober 2027")
+    assert record.labels == {"activity": "Beslut", "owner": "Ansvarig", "follow_up": "Återrapportering"}
+    assert record.section.endswith("> § 5 Handledning i kommunerna")
+    assert (record.line_start, record.line_end) == (22, 25)  # the decision and its two items
+    background = next(c for c in chunks if "Kansliet redogjorde" in c.text)
+    assert background.kind == KIND_PARAGRAPH and background.section.endswith("> § 5 Handledning i kommunerna")
     [chunk] = [c for c in chunks if c.kind == KIND_ACTIVITY]
     assert chunk.fields["Beslut"] == "Rådet ger arbetsgruppen för VFU i uppdrag att ta fram en plan för fler handledare"
     assert chunk.fields["Återrapportering"] == "vid sammanträdet den 1 oktober 2027"
@@ -875,6 +887,37 @@ def test_slide_deck_pdf_with_a_table_whose_time_column_no_label_names(tmp_path):
     assert {r.labels["timeline"] for r in records} == {"Klart"}
     assert not any("Sida" in line for line in doc.lines)  # the footer repeated on every page is dropped
     assert [c.section.rsplit(" > ", 1)[-1] for c in chunks if "•" in c.text] == ["Bakgrund", "Nästa steg"]
+    assert_quotable(doc, chunks)
+
+
+def test_slide_deck_pdf_with_titles_below_the_bullets(tmp_path):
+    """A deck whose pages put the slide's name below its bullets (a short closing line, no list item, no
+    sentence): that line is the slide's title; pages with a title at the top keep theirs."""
+    from reportlab.platypus import PageBreak, Paragraph
+
+    path = tmp_path / "bilder.pdf"
+
+    def story(styles):
+        out = [Paragraph("Lägesbild för rådet i Testregionen", styles["Title"]), PageBreak()]
+        for n, (title, on_top) in enumerate([("Bakgrund", True), ("Arbetsgrupp Handledning", False),
+                                             ("Arbetsgrupp Bemanning", False), ("Nästa steg", True)]):
+            if on_top:
+                out.append(Paragraph(title, styles["Heading2"]))
+            out += [Paragraph(f"• Punkt {n} om handledare i kommunerna", styles["BodyText"]),
+                    Paragraph(f"• Ytterligare punkt {n}", styles["BodyText"])]
+            if not on_top:
+                out.append(Paragraph(title, styles["BodyText"]))
+            out.append(PageBreak())
+        return out[:-1]
+
+    _pdf(path, story)
+    doc, chunks, _ = read(path)
+    assert [c.section for c in chunks] == ["Bild 1: Lägesbild för rådet i Testregionen", "Bild 2: Bakgrund",
+                                           "Bild 3: Arbetsgrupp Handledning", "Bild 4: Arbetsgrupp Bemanning",
+                                           "Bild 5: Nästa steg"]
+    third = chunks[2]
+    assert third.text == "• Punkt 1 om handledare i kommunerna\n• Ytterligare punkt 1\nArbetsgrupp Handledning"
+    assert join_lines([doc.lines[third.line_end - 1]]) == "Arbetsgrupp Handledning"
     assert_quotable(doc, chunks)
 
 

@@ -120,3 +120,8 @@ def test_goal_questions(text):
                                   "During which period is it done?"])
 def test_questions_for_a_period_ask_for_a_time(text):
     assert compile_ci(dict(INTENT_QUESTIONS)["time"]).search(text)
+
+
+@pytest.mark.parametrize("text", ["När ska rådet stämma av arbetet?", "Hur sker avstämningen?"])
+def test_checking_in_is_a_follow_up(text):
+    assert compile_ci(dict(INTENT_QUESTIONS)["followup"]).search(text)
