@@ -18,6 +18,7 @@ from assistant.answer.evidence import (
     contacts_as_written,
     coverage,
     index_idf,
+    present,
     record_text,
     topic_terms,
     with_compounds,
@@ -165,7 +166,8 @@ def understand(query: str, index: LoadedIndex, known_councils: list[str], scope:
         rq.missing = _field_named(query[_MISSING.search(query).end():]) or _field_named(query)
     rq.fields = [name for name in _fields_named(query) if name != rq.missing]
     rq.topic = _topic(query, index, rq, language)
-    if planned and not (about_activities and asks_set) and base is None and pool is None and (rq.topic or rq.fields):
+    if planned and not (about_activities and asks_set) and base is None and pool is None and (rq.topic or rq.fields) \
+            and not (count and rq.topic and _names_activities(rq.topic, records, rq.councils)):
         return None  # "Vilka arbetsgrupper planeras i Mellansverige 2026?" asks about something in particular
     if pool is not None:
         rq.pool = [record.chunk_id for record in pool]
@@ -175,6 +177,13 @@ def understand(query: str, index: LoadedIndex, known_councils: list[str], scope:
     if base is not None and pool is None and not (rq.has_filter or rq.topic or rq.count or about_activities):
         return None
     return rq
+
+
+def _names_activities(topic: Terms, records: list[ActivityRecord], councils: list[str]) -> bool:
+    """Whether the topic names a kind of activity: it opens the names of at least two of the council's activities
+    ("Hur många kartläggningar har Mellansverige planerat?" → "Kartlägga …", "Kartlägga …")."""
+    opening = [frozenset(stem(w) for w in words(r.activity)[:2]) for r in records if not councils or r.council in councils]
+    return all(sum(1 for first in opening if present(group, first)) >= 2 for group in topic)
 
 
 def asks_for_set(query: str) -> bool:
@@ -240,12 +249,21 @@ def _interval(text: str, record: ActivityRecord, plans: dict[str, dict], undated
     return found
 
 
+_TERM_OR_QUARTER = compile_ci(r"\b(?:[hv]t\s*-?\s*\d\d|q[1-4]|kvartal\s+\d|hösten|våren|sommaren|vintern)\b")
+
+
+def _content_time(record: ActivityRecord) -> str:
+    """A row without a timeline that dates itself in its content ("Planeras presentation ht -26"): that phrase."""
+    match = _TERM_OR_QUARTER.search(record.content)
+    return record.content[max(0, match.start() - 40):match.end() + 10] if match else ""
+
+
 def matches(rq: RecordQuery, record: ActivityRecord, plans: dict[str, dict], idf, min_topic: float) -> bool:
     if rq.pool is not None and record.chunk_id not in rq.pool:
         return False
     if rq.councils and record.council not in rq.councils:
         return False
-    timeline = _interval(record.timeline, record, plans)
+    timeline = _interval(record.timeline or _content_time(record), record, plans)
     if rq.whole_year:
         if timeline is None or (timeline[1] - timeline[0]) < 3:
             return False

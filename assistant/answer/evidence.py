@@ -12,6 +12,7 @@ from assistant.ingest.units import Unit, split_units, strip_bullet
 from assistant.lang.frequency import swedish_zipf
 from assistant.lang.glossary import glossary, glossary_matches, without_glossary_phrases
 from assistant.lang.patterns import (
+    AFTER_INFINITIVE_MARKER,
     AMOUNT,
     ASKS_AMOUNT,
     ASKS_CLOCK,
@@ -61,6 +62,7 @@ COMMON_WORD_ZIPF = 5.2
 #: A verb in the past or passive ("startade", "skickades", "beaktas") at least this common is a real verb.
 KNOWN_VERB_ZIPF = 3.0
 _PAST_OR_PASSIVE = compile_ci(PAST_OR_PASSIVE_ENDING)
+_AFTER_INFINITIVE_MARKER = compile_ci(AFTER_INFINITIVE_MARKER)
 
 
 def index_idf(index: LoadedIndex) -> dict[str, float]:
@@ -84,6 +86,7 @@ class IdfTable(dict):
     def __init__(self, data: dict[str, float]):
         super().__init__(data)
         self.sorted_tokens = sorted(self)
+        self.reversed_tokens = sorted(token[::-1] for token in self)  # for compounds ending in a word
         self.max_value = max(self.values(), default=1.0)
         self._memo: dict = {}  # group → weight, tuple of groups → weights
 
@@ -172,6 +175,7 @@ def topic_terms(query: str, index: LoadedIndex, councils: list[str], language: s
                 groups.append(stems)
         text = without_glossary_phrases(text, matches)
     skip_sorted = _sorted(frozenset(skip))
+    verbs = set(_AFTER_INFINITIVE_MARKER.findall(text)) if language == "sv" else set()
     for word in content_words(text):
         token = stem(word)
         if token in skip or (language == "en" and token not in idf) or _has_same_word(token, skip, skip_sorted):
@@ -179,7 +183,7 @@ def topic_terms(query: str, index: LoadedIndex, councils: list[str], language: s
         if language == "sv" and token not in idf and not _related(token, idf) and (
                 swedish_zipf(word) >= COMMON_WORD_ZIPF
                 or (_PAST_OR_PASSIVE.search(word) and swedish_zipf(word) >= KNOWN_VERB_ZIPF)
-                or _present_tense_verb(word)):
+                or _present_tense_verb(word) or (word in verbs and swedish_zipf(word) >= KNOWN_VERB_ZIPF)):
             # a very common word the documents never use ("kom", "gjorde"), or a real verb form they do not
             # use ("startade", "skickades", "beaktas": the documents say it in other words), says nothing
             # about the topic
@@ -189,6 +193,8 @@ def topic_terms(query: str, index: LoadedIndex, councils: list[str], language: s
             head = _known_modifier(word, idf)  # "tandvårdsrelaterade" → "tandvård"
             if head:  # "språkfrågorna" → "språk", and the corpus's own språk- compounds (språkkrav …)
                 alternatives = {head, *_compounds_of(head, idf)}
+            else:  # "verktyg" the documents only use as the head of a compound ("placeringsverktyg")
+                alternatives |= set(_compounds_ending_in(token, idf))
         parts = compound_parts(word)
         if parts and len(stem(parts[0])) >= 4 and parts[0] not in SWEDISH_STOPWORDS and stem(parts[0]) in idf:
             # "specialistsjuksköterskeutbildningen": also its specific part (not "under" of "undersköterska")
@@ -225,6 +231,20 @@ def _compounds_of(head: str, idf: dict[str, float]) -> list[str]:
     while i < len(ordered) and ordered[i].startswith(head) and len(out) < MAX_COMPOUND_FAMILY:
         if len(ordered[i]) - len(head) >= 3:
             out.append(ordered[i])
+        i += 1
+    return out
+
+
+def _compounds_ending_in(head: str, idf: dict[str, float]) -> list[str]:
+    """Corpus tokens that are compounds ending in ``head`` ("verktyg" → "placeringsverktyg")."""
+    if len(head) < 5:
+        return []
+    ordered = idf.reversed_tokens if isinstance(idf, IdfTable) else sorted(t[::-1] for t in idf)
+    key, out = head[::-1], []
+    i = bisect.bisect_left(ordered, key)
+    while i < len(ordered) and ordered[i].startswith(key) and len(out) < MAX_COMPOUND_FAMILY:
+        if len(ordered[i]) - len(head) >= 4:
+            out.append(ordered[i][::-1])
         i += 1
     return out
 

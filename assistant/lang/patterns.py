@@ -223,6 +223,8 @@ PARAGRAPH_WORD = r"\b(?:paragraf(?:en)?|section)\s+(?=\d)"
 
 
 # -- evidence (answer/evidence.py) -----------------------------------------------------------------
+#: A word right after an infinitive marker or a modal verb is a verb ("… att klargöra", "ska tydliggöra").
+AFTER_INFINITIVE_MARKER = r"\b(?:att|ska|skall|kan|kunna|vill|bör|måste|får|behöver)\s+([a-zåäö]+)"
 #: A Swedish verb form in the past or the passive ("startade", "skickades", "beaktas").
 PAST_OR_PASSIVE_ENDING = r"(?:ade|ades|ats|des|tes|as)$"
 #: An English count question and the noun it counts ("how many midwives").

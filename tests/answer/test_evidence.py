@@ -158,3 +158,11 @@ def test_an_abbreviation_in_capitals_is_no_name():
     question = "Vilka personer ingår i arbetsgruppen?"
     assert not adds_expected_information(question, "Arbete med översyn av AT-föreskriften och ett PM")
     assert adds_expected_information(question, "I gruppen ingår bland andra Anna Letterstål.")
+
+
+def test_a_word_the_documents_use_only_as_a_compound_head_reaches_the_compound():
+    from assistant.answer.evidence import _compounds_ending_in
+
+    idf = IdfTable({"placeringsverktyg": 2.0, "verktygslåda": 2.0, "plan": 1.0})
+    assert _compounds_ending_in("verktyg", idf) == ["placeringsverktyg"]
+    assert _compounds_ending_in("plan", idf) == []  # too short to stand for compounds
