@@ -37,7 +37,7 @@ from assistant.answer.question import (
     resolve_followup,
 )
 from assistant.answer.understand import Understanding, understand
-from assistant.lang.councils import detect_councils, short_name, unindexed_regions
+from assistant.lang.councils import detect_councils, partner_councils, short_name, unindexed_regions
 from assistant.lang.patterns import SECOND_QUESTION, compile_ci
 from assistant.lang.spelling import SpellingSettings
 from assistant.lang.tokens import detect_language, stem, words
@@ -137,7 +137,10 @@ def answer_question(index: LoadedIndex, embedder, settings: Settings, question: 
 
     mentioned = detect_councils(u.query, known) or detect_councils(query, known)
     scope = [c for c in mentioned if not councils or c in councils] or list(councils or [])
-    cross = bool(CROSS_PATTERN.search(query)) or len(scope) > 1
+    comparing = bool(CROSS_PATTERN.search(query))
+    if not comparing and len(scope) > 2:  # "… Mellansverige och Södra samarbeta med nationella rådet": about the two
+        scope = [c for c in scope if c not in partner_councils(u.query, scope)]
+    cross = comparing or len(scope) > 1
 
     never_mentioned = [r for r in unindexed_regions(query, known) if stem(r.lower()) not in composer.idf]
     if not mentioned and never_mentioned:

@@ -62,11 +62,18 @@ def vocabulary(index: LoadedIndex) -> Vocabulary:
     return cached
 
 
+#: How much more a question word counts than its frequency in running text when a typo is put right.
+INTERROGATIVE_WEIGHT = 3
+
+
 def english_vocabulary(index: LoadedIndex) -> Vocabulary:
     """Common English words and the documents' own words, for English questions (cached on the index)."""
     cached = getattr(index, "_english_vocabulary_cache", None)
     if cached is None:
         counts = Counter({word: max(1, int(english_zipf(word) * 100)) for word in common_english_words()})
+        for word in word_list("interrogatives"):  # in a question "wich" is "which" rather than "with"
+            if word in counts:
+                counts[word] *= INTERROGATIVE_WEIGHT
         counts.update(vocabulary(index).counts)
         cached = Vocabulary(counts, None, english_zipf)
         index._english_vocabulary_cache = cached  # type: ignore[attr-defined]

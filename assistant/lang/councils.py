@@ -100,3 +100,21 @@ def without_council_names(text: str, councils: list[str]) -> str:
             text = re.sub(rf"(?<![\wåäö])(?:the\s+|det\s+)?{re.escape(name)}(?:'s|s)?(?![\wåäö])", " ", text,
                           flags=re.IGNORECASE)
     return text
+
+
+_PARTNER_WORD = r"(?:med|till|with|to|towards)\s+(?:det\s+|the\s+)?"
+
+
+def partner_councils(question: str, councils: list[str]) -> list[str]:
+    """Councils the question names as the partner of the others ("hur tänker Mellansverige och Södra samarbeta
+    med nationella rådet"): right after "med"/"till"/"with"/"to", while at least one other council is named."""
+    lowered = question.lower()
+    partners = []
+    for council in councils:
+        region = council_region(council)
+        names = [region.lower(), *HEALTHCARE_REGIONS.get(region, ())] if region else list(NATIONAL_ALIASES)
+        names = sorted({*names, *(fold(n) for n in names)}, key=len, reverse=True)
+        alternatives = "|".join(re.escape(n) for n in names)
+        if re.search(rf"\b{_PARTNER_WORD}(?:{alternatives})", lowered):
+            partners.append(council)
+    return partners if len(partners) < len(councils) else []

@@ -14,6 +14,7 @@ from assistant.lang.councils import (
     council_aliases,
     council_region,
     detect_councils,
+    partner_councils,
     regional_council,
     short_name,
     unindexed_regions,
@@ -129,3 +130,9 @@ def test_a_region_with_an_indexed_council_is_not_unindexed():
 def test_a_council_typed_without_diacritics_is_detected():
     assert detect_councils("what does sodra plan for q4", KNOWN) == [SODRA]
     assert detect_councils("vad gor det nationella radet", KNOWN) == [COUNCIL_NATIONAL]
+
+
+def test_a_council_named_as_the_partner_of_the_others():
+    known = [COUNCIL_NATIONAL, MELLAN, SODRA]
+    assert partner_councils("hur tänker mellansverige och södra samarbeta med nationella rådet", known) == [COUNCIL_NATIONAL]
+    assert partner_councils("Vad gör Södra och Mellansverige?", known) == []
