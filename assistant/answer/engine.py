@@ -81,7 +81,7 @@ class Answer:
 #: Kinds of asked-for fact that a composed answer must contain, else the documents do not give it.
 #: Kinds of fact with a fixed form: a unit that has one is no loose match (a lower evidence bar).
 FORMAT_KINDS = ("email", "phone", "reference", "url")
-CHECKED_KINDS = ("count", "day", "year", "duration", "email", "phone", "amount", "frequency", "percent", "clock", "reference", "url")
+CHECKED_KINDS = ("count", "day", "year", "duration", "email", "phone", "amount", "frequency", "percent", "clock", "reference", "url", "place")
 
 
 def _spelling(settings: Settings) -> SpellingSettings:

@@ -24,6 +24,7 @@ from assistant.lang.patterns import (
     ASKS_NAME,
     ASKS_PERCENT,
     ASKS_PHONE,
+    ASKS_PLACE,
     ASKS_REFERENCE,
     ASKS_TIME,
     ASKS_URL,
@@ -39,6 +40,7 @@ from assistant.lang.patterns import (
     PAST_OR_PASSIVE_ENDING,
     PERCENT,
     PHONE,
+    PLACE,
     REFERENCE,
     URL,
     compile_ci,
@@ -416,12 +418,12 @@ def time_expression_phrase(text: str, before: int = 6, after: int = 3) -> str:
 
 
 _ASKS = [(kind, compile_ci(pattern)) for kind, pattern in (
-    ("reference", ASKS_REFERENCE), ("url", ASKS_URL), ("email", ASKS_EMAIL), ("phone", ASKS_PHONE), ("amount", ASKS_AMOUNT), ("frequency", ASKS_FREQUENCY),
+    ("reference", ASKS_REFERENCE), ("url", ASKS_URL), ("place", ASKS_PLACE), ("email", ASKS_EMAIL), ("phone", ASKS_PHONE), ("amount", ASKS_AMOUNT), ("frequency", ASKS_FREQUENCY),
     ("percent", ASKS_PERCENT), ("clock", ASKS_CLOCK), ("year", ASKS_YEAR), ("day", ASKS_DAY), ("duration", ASKS_DURATION),
     ("time", ASKS_TIME), ("count", ASKS_COUNT), ("name", ASKS_NAME))]
 #: What a text must contain for each asked kind that is checked by one pattern.
 _ANSWER_PATTERNS = {"email": compile_ci(EMAIL), "phone": compile_ci(PHONE), "duration": compile_ci(DURATION),
-                    "reference": compile_ci(REFERENCE), "url": compile_ci(URL),
+                    "reference": compile_ci(REFERENCE), "url": compile_ci(URL), "place": re.compile(PLACE),
                     "amount": compile_ci(AMOUNT), "frequency": compile_ci(FREQUENCY),
                     "percent": compile_ci(PERCENT), "clock": compile_ci(CLOCK)}
 _KIND_PHRASES = compile_ci("|".join(f"(?:{p})" for p in (ASKS_YEAR, ASKS_DAY, ASKS_DURATION, ASKS_FREQUENCY, ASKS_CLOCK,

@@ -91,7 +91,8 @@ COPULA = r"\s+(?:är|utgör|is)\s+"
 
 # -- the kind of fact a question asks for (an answer must contain one that the question does not) ----
 #: (not "Vem är ansvarig …", "Who is responsible …": a body or a role, "Processledaren", answers that)
-ASKS_NAME = (r"\bvem\s+är\b(?!\s+(?:ansvarig|ansvarar|huvudansvarig))|\bvad\s+heter\b|\bvilka\s+personer\b"
+ASKS_NAME = (r"\bvem\s+är\b(?!\s+(?:ansvarig|ansvarar|huvudansvarig))|\bvad\s+heter\b|\bvilka\s+personer\b|\bvem\s+leder\b"
+             r"|\bwho\s+leads\b"
              r"|\bwho\s+is\b(?!\s+(?:responsible|in\s+charge|accountable))|\bwhat\s+is\s+the\s+name\b")
 ASKS_YEAR = r"\bvilk(?:et|a)\s+år\b|\bwhich\s+years?\b|\bwhat\s+years?\b"
 #: The words of a question for a time that name its kind ("vilken period", "vilket kvartal"): not its topic.
@@ -126,6 +127,13 @@ PERCENT = (r"\d+(?:[.,]\d+)?\s*(?:%|procent\b)|\bpercent\b|\b(?:hälften|half|a\
 #: A question for the time of day ("Vilken tid börjar mötet?", "Vilket klockslag …").
 ASKS_CLOCK = r"\bvilken\s+tid\s+(?:på\s+dagen|börjar|startar|slutar)\b|\bklockslag\w*|\bklockan\s+hur\s+mycket\b|\bwhat\s+time\b"
 CLOCK = r"\b(?:kl\.?|klockan)\s*\d{1,2}(?:[.:]\d{2})?\b|\b\d{1,2}[.:]\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b"
+#: A question for a place ("Var hålls rådsmötet?", "Where is the conference held?"), not "var" as "was".
+ASKS_PLACE = (r"^\s*var\s+(?:hålls|halls|ska|skall|äger|sker|ligger|finns|träffas|möts|arrangeras)\b|\bvar\s+och\s+när\b"
+              r"|\bvar\s+någonstans\b|\bvilken\s+(?:ort|stad|lokal|plats)\b"
+              r"|^\s*where\s+(?:is|are|will|does|do|was|were|can)\b|\bin\s+which\s+(?:city|town|place|venue)\b")
+#: A place: "i Uppsala", "på Karolinska", "vid Socialstyrelsen", "digitalt", "på rådets webbplats", "online".
+PLACE = (r"\b(?:i|på|vid|in|at)\s+(?:[A-ZÅÄÖ][\wåäö-]+|rådets\s+webbplats|webbplatsen)|\bdigital(?:t|a)?\b"
+         r"|\bonline\b|\bvia\s+(?:Teams|Zoom|länk)\b|\b[Ll]okal(?:en)?:|\b[Pp]lats(?:en)?:")
 #: A question for a web address ("Vilken webbadress har rådet?", "länk till …").
 ASKS_URL = r"\bwebbadress\w*|\bwebbsida\w*\s+adress|\burl\b|\blänk(?:en)?\s+till\b|\b(?:web\s*)?address\s+of\s+the\s+website|\bweb\s+address|\blink\s+to\b"
 #: A web address ("https://…", "www.…", "vimeo.com/…").

@@ -166,3 +166,11 @@ def test_a_word_the_documents_use_only_as_a_compound_head_reaches_the_compound()
     idf = IdfTable({"placeringsverktyg": 2.0, "verktygslåda": 2.0, "plan": 1.0})
     assert _compounds_ending_in("verktyg", idf) == ["placeringsverktyg"]
     assert _compounds_ending_in("plan", idf) == []  # too short to stand for compounds
+
+
+def test_a_question_for_a_place_needs_one():
+    question = "Var hålls rådets fysiska möte?"
+    assert asks_for(question) == "place"
+    assert not adds_expected_information(question, "Rådet sammanträder fyra gånger årligen, där ett möte är fysiskt.")
+    assert adds_expected_information(question, "Mötet hålls i Uppsala den 3 maj.")
+    assert asks_for("Var det rådet som beslutade?") != "place"  # "var" as "was"
