@@ -19,6 +19,8 @@ MESSAGES = {
                      "en": "I can only answer questions in Swedish or English."},
     "no_words": {"sv": "Frågan innehåller inga ord att söka på. Skriv den med bokstäver.",
                  "en": "The question has no words to search for."},
+    # the first line of an English answer: the quotes that follow are the Swedish documents' own words
+    "quoted_in_swedish": {"sv": "", "en": "According to the documents (quoted in Swedish):"},
     "part_not_found": {"sv": "Det framgår inte av dokumenten: ”{part}”.", "en": "The documents do not say: “{part}”."},
     "missing_field": {"sv": "{refusal} ({what} anges inte för ”{activity}”.)",
                       "en": "{refusal} (No {what} is given for “{activity}”.)"},

@@ -410,7 +410,7 @@ class Composer:
             return refusal
         lines += [line for line in missing if "[" in line]
         if language == "en":
-            lines.insert(0, "According to the documents (quoted in Swedish):")
+            lines.insert(0, MESSAGES["quoted_in_swedish"]["en"])
         return "\n".join(lines), cite.items, False
 
 

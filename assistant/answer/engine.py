@@ -224,6 +224,9 @@ def _joined(parts: list[str], u: Understanding, index: LoadedIndex, embedder, se
         for citation in answer.citations:
             citations.append(dataclasses.replace(citation, n=renumbered[citation.n]))
         body = _MARKER.sub(lambda m: f"[{renumbered.get(int(m.group(1)), int(m.group(1)))}]", answer.answer)
+        lead = MESSAGES["quoted_in_swedish"]["en"]
+        if lines and body.startswith(lead):  # an English answer says once that it quotes the Swedish text
+            body = body[len(lead):].lstrip("\n")
         lines.append(body)
     if not lines:
         return Answer(u.text, REFUSAL[u.language], abstained=True, language=u.language, intent=intent,
@@ -237,7 +240,7 @@ def _joined(parts: list[str], u: Understanding, index: LoadedIndex, embedder, se
 
 def _finish_lines(lines: list[str], language: str) -> str:
     if language == "en":
-        lines = ["According to the documents (quoted in Swedish):", *lines]
+        lines = [MESSAGES["quoted_in_swedish"]["en"], *lines]
     return "\n".join(lines)
 
 

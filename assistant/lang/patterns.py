@@ -162,8 +162,8 @@ NUMBER = (r"\b\d+(?:[.,]\d+)?\b|\b(?:två|tre|fyra|fem|sex|sju|åtta|nio|tio|elv
 
 # -- questions made of two questions ("Vem är kontakt för X, och när ska Södra …?") ------------------
 #: The start of a second question inside one: a conjunction followed by an interrogative.
-SECOND_QUESTION = (r"(?:,\s*|\s+)(?:och|samt|men|and|but)\s+(?=(?:när|nar|vem|vilka|vilken|vilket|hur|var|vad|varför"
-                   r"|when|who|which|how|where|what|why)\b)|[;?]\s+(?=\w)")
+SECOND_QUESTION = (r"(?:,\s*|\s+)(?:och|samt|men|and|but)\s+(?=(?:(?:i|på|för|under|till|in|on|at|for|by|to)\s+)?"
+                   r"(?:när|nar|vem|vilka|vilken|vilket|hur|var|vad|varför|when|who|which|how|where|what|why)\b)|[;?]\s+(?=\w)")
 
 
 # -- questions on follow-up statuses ("Vilka aktiviteter i Södra är försenade?") ----------------------

@@ -125,3 +125,10 @@ def test_questions_for_a_period_ask_for_a_time(text):
 @pytest.mark.parametrize("text", ["När ska rådet stämma av arbetet?", "Hur sker avstämningen?"])
 def test_checking_in_is_a_follow_up(text):
     assert compile_ci(dict(INTENT_QUESTIONS)["followup"]).search(text)
+
+
+def test_a_second_question_may_open_with_a_preposition():
+    from assistant.lang.patterns import SECOND_QUESTION
+
+    text = "When is the conference, and in which quarter does Södra start?"
+    assert re.search(SECOND_QUESTION, text, re.IGNORECASE)
