@@ -515,8 +515,16 @@ def adds_words(question: str, sentence: str) -> bool:
     "Aktivitet: Samverka med övriga regionala vårdkompetensråd" answers nothing about that activity.
     """
     body = _LEADING_LABEL.sub("", strip_bullet(sentence), count=1)
-    asked = token_set(question)
+    asked = _asked_tokens(question)
     return any(not _present(frozenset({token}), asked) for token in token_set(body) - asked)
+
+
+@lru_cache(maxsize=1024)
+def _asked_tokens(question: str) -> frozenset[str]:
+    """The question's tokens, and in English also the Swedish words of its glossary phrases ("clinical practice"
+    → "klinisk praktik"): a Swedish title that only repeats an English question adds nothing either."""
+    glossed = [term for phrase, _, _ in glossary_matches(question) for term in glossary()[phrase]]
+    return token_set(" ".join([question, *glossed]))
 
 
 def adds_expected_information(question: str, sentence: str) -> bool:

@@ -174,3 +174,10 @@ def test_a_question_for_a_place_needs_one():
     assert not adds_expected_information(question, "Rådet sammanträder fyra gånger årligen, där ett möte är fysiskt.")
     assert adds_expected_information(question, "Mötet hålls i Uppsala den 3 maj.")
     assert asks_for("Var det rådet som beslutade?") != "place"  # "var" as "was"
+
+
+def test_a_swedish_title_that_only_repeats_an_english_question_adds_nothing():
+    from assistant.answer.evidence import adds_words
+
+    assert not adds_words("What does the clinical practice working group do?", "Arbetsgrupp klinisk praktik")
+    assert adds_words("What does the clinical practice working group do?", "Fokus på gemensamma avtal inom en region")
