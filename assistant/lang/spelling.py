@@ -227,8 +227,8 @@ class Vocabulary:
         if own_stem and len(own_stem) >= settings.min_length and folded.startswith(own_stem):
             # a slip in an inflection the documents do not use: the nearest stem, the typed ending
             nearest = self._nearest(own_stem, self._stems_by_length, {k: sum(c.values()) for k, c in self.stems.items()}, 1)
-            if nearest is not None:
-                return self._with_ending(self.stems[nearest], own_stem, folded)
+            if nearest is not None:  # (the typed word may already hold the whole stem: "inrikta" for "inrikt")
+                return self._with_ending(self.stems[nearest], nearest if folded.startswith(nearest) else own_stem, folded)
         compound = self._compound(folded, settings)
         if compound is None and self.lexicon is not None:  # a slip in a common word the documents do not use
             compound = self.lexicon.nearest(folded, 1) or None

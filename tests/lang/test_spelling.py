@@ -154,3 +154,11 @@ def test_a_rare_short_word_one_slip_from_a_far_more_common_one_is_corrected_but_
     assert words.correct("form", english) == "form"    # a word the vocabulary has is never changed
     only_from = Vocabulary(Vocabulary.from_texts(["from"]).counts, None, zipf)
     assert only_from.correct("form", english) is None  # gain 1.9 < 3 for a short word
+
+
+def test_a_typed_inflection_holding_the_whole_stem_is_not_lengthened():
+    from assistant.lang.spelling import Vocabulary
+    from assistant.lang.tokens import stem
+
+    vocabulary = Vocabulary.from_texts(["inriktning och inriktningar"], stem)
+    assert vocabulary.correct("inrikta") in (None, "inrikta")  # not "inriktta"
