@@ -142,7 +142,8 @@ def understand(query: str, index: LoadedIndex, known_councils: list[str], scope:
     records = index.records
     rq = RecordQuery(councils=list(scope or detect_councils(query, known_councils)), count=count, by_council=by_council)
     rq.whole_year = bool(_WHOLE_YEAR.search(query))
-    rq.single_quarter = bool(_SINGLE_QUARTER.search(query))
+    # "… over the whole year rather than a single quarter": the quarter is what they are not
+    rq.single_quarter = bool(_SINGLE_QUARTER.search(query)) and not rq.whole_year
     if not rq.whole_year:
         years = [plan_year(meta.get("period", "")) for meta in index.documents().values()]
         default_year = max((y for y in years if y), default=None)

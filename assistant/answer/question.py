@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from assistant.lang.councils import detect_councils, short_name, without_council_names
+from assistant.lang.councils import detect_councils, short_name, with_council_swapped, without_council_names
 from assistant.lang.patterns import (
     COUNT_WORD,
     CROSS_QUESTION,
@@ -107,6 +107,10 @@ def resolve_followup(question: str, previous: list[str], known_councils: list[st
         context = " ".join(short_name(c) for c in (new_councils or prev_councils))
         prev_words = " ".join(w for w in re.findall(r"\w+", prev_query) if stem(w.lower()) in QUESTION_WORDS)
         return clean_question(f"{question} {prev_words if not has_own_intent else ''} {context}"), intent
+    if len(new_councils) == 1 and len(prev_councils) == 1 and new_councils != prev_councils:
+        swapped = with_council_swapped(prev_query, prev_councils[0], new_councils[0])  # "Mellansveriges råd" → "Södras råd"
+        if swapped:
+            return clean_question(swapped), intent
     if new_councils:
         prev_query = without_council_names(prev_query, prev_councils)  # every name it gave them ("the national council's")
     return clean_question(f"{prev_query} {question}"), intent

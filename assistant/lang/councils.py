@@ -118,3 +118,17 @@ def partner_councils(question: str, councils: list[str]) -> list[str]:
         if re.search(rf"\b{_PARTNER_WORD}(?:{alternatives})", lowered):
             partners.append(council)
     return partners if len(partners) < len(councils) else []
+
+
+def with_council_swapped(text: str, old: str, new: str) -> str:
+    """``text`` naming council ``new`` where it named ``old`` ("Mellansveriges råd" → "Södras råd"), or "" when
+    it does not name ``old`` by a name that can be swapped."""
+    names = {short_name(old).lower(), *council_aliases(old)}
+    if council_region(old) is None:
+        names |= set(NATIONAL_ALIASES)
+    new_name = short_name(new)
+    for name in sorted(names, key=len, reverse=True):
+        pattern = re.compile(rf"(?<![\wåäö])(?:the\s+|det\s+)?{re.escape(name)}('s|s)?(?![\wåäö])", re.IGNORECASE)
+        if pattern.search(text):
+            return pattern.sub(lambda m: new_name + (m.group(1) or ""), text)
+    return ""

@@ -31,6 +31,10 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
+#: Consonant pairs whose last letter Snowball's Swedish stemmer drops ("inrikt" → "inrik").
+_SNOWBALL_PAIRS = frozenset({"dd", "gd", "nn", "dt", "gt", "kt", "tt"})
+
+
 def stem(word: str, language: str = "swedish") -> str:
     """Snowball stem, plus the definite neuter ending "-et" that Snowball keeps ("verktyget" → "verktyg"); a noun
     made from a verb, and a verb's present or passive form, share the verb's stem."""
@@ -42,6 +46,8 @@ def stem(word: str, language: str = "swedish") -> str:
         stemmed = stemmed[:-3]
     elif stemmed.endswith("ning") and len(stemmed) >= 8 and stemmed[-5] not in "aeiouyåäö":
         stemmed = stemmed[:-4]
+        if stemmed[-2:] in _SNOWBALL_PAIRS:  # as Snowball ends the verb: "inriktning" → "inrik" like "inrikta"
+            stemmed = stemmed[:-1]
     elif stemmed.endswith("ation") and len(stemmed) >= 11:  # "rekommendation" → "rekommend" (rekommendera)
         stemmed = stemmed[:-5]
     elif stemmed.endswith("an") and len(stemmed) >= 7 and not stemmed.endswith("plan"):  # "ansökan" → "ansök"

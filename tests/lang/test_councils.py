@@ -136,3 +136,11 @@ def test_a_council_named_as_the_partner_of_the_others():
     known = [COUNCIL_NATIONAL, MELLAN, SODRA]
     assert partner_councils("hur tänker mellansverige och södra samarbeta med nationella rådet", known) == [COUNCIL_NATIONAL]
     assert partner_councils("Vad gör Södra och Mellansverige?", known) == []
+
+
+def test_a_council_swapped_in_a_question():
+    from assistant.lang.councils import with_council_swapped
+
+    assert with_council_swapped("Vilka yrkesgrupper ska Mellansveriges råd prioritera?", MELLAN, SODRA) == \
+        "Vilka yrkesgrupper ska Södras råd prioritera?"
+    assert with_council_swapped("Vem ansvarar för VFU?", MELLAN, SODRA) == ""

@@ -40,6 +40,7 @@ def test_content_words_drop_swedish_and_english_stopwords():
     (["rekommendation", "rekommendationer"], "rekommend"),  # … and "rekommenderar" is the same word (a prefix)
     (["föreslår", "föreslås"], "föreslå"),  # present and passive
     (["ansökan", "ansöka", "ansöker"], "ansök"),  # a noun in -an made from a verb
+    (["inriktning", "inrikta"], "inrik"),  # the verb's stem as Snowball ends it ("kt" → "k")
     (["samverkan", "samverka"], "samverk"),
     (["handledare", "handledarna"], "handled"),
     # Snowball keeps the definite neuter "-et" on long words; stem() removes it
