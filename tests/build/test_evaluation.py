@@ -61,35 +61,35 @@ from assistant.build.evaluation.runner import perturbed_summary
 # question of the group, whichever is larger, rounded down (ceilings: plus, rounded up). They must only
 # go up (ceilings only down): raise them when the engine gets better, never lower them to make a change
 # pass. First set 2026-12-01 on the engine before the answer-engine work (then: all 0.277); raised the
-# same day on the new engine (index of the project corpus, ONNX e5-small), and again late that day after
-# the mechanisms the dev rewordings showed (then: all 0.504 → 0.622); the measured value is the comment
-# after each floor.
+# same day on the new engine (index of the project corpus, ONNX e5-small), again late that day after
+# the mechanisms the dev rewordings showed (then: all 0.504 → 0.622), and on 2026-12-02 after the mechanisms
+# five batches of new dev questions showed (all 0.622 → 0.714); the measured value is the comment after each floor.
 ACCURACY_FLOORS = {                 # answer accuracy over the answerable rows of a group
-    "all": 0.57,                    # 0.622 (119 answerable)
-    "kind:owner": 0.54,             # 0.636 (11)
+    "all": 0.66,                    # 0.714 (119 answerable)
+    "kind:owner": 0.72,             # 0.818 (11)
     "kind:contact": 0.87,           # 1.000 (8)
     "kind:time": 0.80,              # 0.867 (15)
-    "kind:fact": 0.49,              # 0.542 (24)
-    "kind:list": 0.50,              # 0.583 (12)
-    "kind:cross": 0.14,             # 0.286 (7)
+    "kind:fact": 0.61,              # 0.667 (24)
+    "kind:list": 0.66,              # 0.750 (12)
+    "kind:cross": 0.28,             # 0.429 (7)
     "kind:followup": 0.00,          # 0.333 (3)
-    "kind:aggregate": 0.48,         # 0.538 (26)
+    "kind:aggregate": 0.60,         # 0.654 (26)
     "kind:definition": 0.61,        # 0.692 (13)
-    "lang:sv": 0.59,                # 0.643 (98)
-    "lang:en": 0.47,                # 0.524 (21)
-    "style:formal": 0.52,           # 0.576 (92)
-    "style:typed": 0.72,            # 0.778 (27)
+    "lang:sv": 0.69,                # 0.745 (98)
+    "lang:en": 0.52,                # 0.571 (21)
+    "style:formal": 0.62,           # 0.674 (92)
+    "style:typed": 0.80,            # 0.852 (27)
 }
 METRIC_FLOORS = {                   # over the whole test split
-    "abstention_accuracy": 0.65,        # 0.704 (27 unanswerable)
-    "citation_precision": 0.90,         # 0.950
-    "supporting_quotes": 0.93,          # 0.985
+    "abstention_accuracy": 0.65,        # 0.667 (27 unanswerable; was 0.704: one fewer right)
+    "citation_precision": 0.90,         # 0.947
+    "supporting_quotes": 0.93,          # 0.977
     "retrieved_top5_accuracy": 0.76,    # 0.815
     "recall_at_5": 0.92,                # 0.975
     "mrr": 0.93,                        # 0.985
 }
 METRIC_CEILINGS = {
-    "false_abstention_rate": 0.10,      # 0.042: answerable questions refused (lower it, never raise it)
+    "false_abstention_rate": 0.08,      # 0.025: answerable questions refused (lower it, never raise it)
 }
 QUOTE_VALIDITY = 1.0                    # every quote verbatim in its cited lines: exactly, always
 MIN_TEST_ROWS = 100
