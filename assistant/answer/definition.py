@@ -135,7 +135,8 @@ def described_subject(question: str, known_councils: list[str]) -> tuple[list[st
         if not match:
             continue
         subject = match.group("subject")
-        according_to = detect_councils(question[match.end("subject"):], known_councils)
+        source = match.groupdict().get("source") or question[match.end("subject"):]  # the describing document
+        according_to = detect_councils(source, known_councils)
         councils = detect_councils(subject, known_councils)
         # what the subject says besides naming a council ("mötesfrekvensen för Södras arbetsutskott")
         rest = [w for w in content_words(subject) if stem(w) not in COUNCIL_WORDS and not detect_councils(w, known_councils)]

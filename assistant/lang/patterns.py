@@ -84,6 +84,10 @@ DESCRIPTION_QUESTIONS = (
     r"^\s*(?:what|wat|whats|what's)\s+does\s+(?P<subject>.+?)\s+mean\s*\??\s*$",
     r"^\s*(?:what|wat|whats|what's)\s+(?:kind\s+of\s+[\w-]+\s+)?(?:is\s+)?(?P<subject>.+?)"
     r"(?:\s+according\s+to\b.*)?\s*\??\s*$",
+    # "Hur beskriver Södras plan det nationella rådet?" (the describing document first), "Hur beskrivs X i …?"
+    r"^\s*hur\s+beskriver\s+(?P<source>[\wåäöÅÄÖ-]+(?:\s+[\wåäöÅÄÖ-]+)?)\s+(?P<subject>(?:det|den|de)\s+.+?)\s*\??\s*$",
+    r"^\s*hur\s+beskrivs\s+(?P<subject>.+?)(?:\s+(?:i|enligt)\s+.+?)?\s*\??\s*$",
+    r"^\s*how\s+(?:is|are)\s+(?P<subject>.+?)\s+described\b.*$",
 )
 #: The copula of a describing sentence ("X är ett samverkansforum …", "X is a …").
 COPULA = r"\s+(?:är|utgör|is)\s+"

@@ -145,6 +145,10 @@ def test_the_described_subject_of_a_what_is_question():
     assert council is None and according == ["RVKR Södra"] and "vårdkompetensråd" in stems
     assert described_subject("wat is nvkr", known)[0] == ["nationell", "vårdkompetensråd"]
     assert described_subject("Vem ansvarar för VFU?", known) == ([], None, [])
+    # "Hur beskriver Södras plan …": the describing document comes before the subject
+    stems, council, according = described_subject("Hur beskriver Mellansveriges plan det nationella rådet?", known)
+    assert according == ["RVKR Mellansverige"] and stems == ["nationell", "vårdkompetensråd"]
+    assert described_subject("Hur beskrivs arbetsutskottet i planen?", known)[0] == ["arbetsutskott"]
 
 
 @pytest.mark.slow
