@@ -33,6 +33,7 @@ from assistant.lang.patterns import (
     PLANNED_QUESTION,
     SET_QUESTION,
     SINGLE_QUARTER,
+    TERM_OR_QUARTER,
     WHICH_THING,
     WHOLE_YEAR,
     compile_ci,
@@ -250,7 +251,7 @@ def _interval(text: str, record: ActivityRecord, plans: dict[str, dict], undated
     return found
 
 
-_TERM_OR_QUARTER = compile_ci(r"\b(?:[hv]t\s*-?\s*\d\d|q[1-4]|kvartal\s+\d|hösten|våren|sommaren|vintern)\b")
+_TERM_OR_QUARTER = compile_ci(TERM_OR_QUARTER)
 
 
 def _content_time(record: ActivityRecord) -> str:

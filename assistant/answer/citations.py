@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 
-from assistant.ingest.activities import canonical_field
-from assistant.ingest.units import Unit, split_units, strip_bullet
+from assistant.ingest.units import Unit, field_values, is_numbered_item, split_units, strip_bullet
 from assistant.lang.patterns import OPEN_LEAD_IN, compile_ci
 from assistant.schema import Chunk
 from assistant.store.loaded import LoadedIndex
@@ -143,7 +141,7 @@ def introduced_units(chunk: Chunk, unit: Unit, limit: int) -> list[Unit]:
     heading = _is_heading(text)
     if not (text.endswith(":") or heading or _OPEN_LEAD_IN.search(text)):
         return []
-    units = chunk.__dict__.get("_sentences") or split_units(chunk)
+    units = _units(chunk)
     try:
         at = units.index(unit)
     except ValueError:
@@ -160,17 +158,19 @@ def introduced_units(chunk: Chunk, unit: Unit, limit: int) -> list[Unit]:
     return out
 
 
-_NUMBERED_ITEM = re.compile(r"^\s*(?:\d{1,2}|[a-zA-Z])[.)]\s+\S")
+def _units(chunk: Chunk) -> list[Unit]:
+    """A chunk's units, as cut once and kept on it (:func:`assistant.answer.evidence.sentences`), else cut now."""
+    return chunk.__dict__.get("_sentences") or split_units(chunk)
 
 
 def _described_by(chunk: Chunk, unit: Unit) -> list[Unit]:
     """An activity row's name says little on its own: its content (else its goal) comes with it."""
-    activity = next((v for k, v in chunk.fields.items() if canonical_field(k) == "activity" and v), "")
+    activity = next(iter(field_values(chunk, "activity")), "")
     if not activity or unit.quote != activity:
         return []
-    units = chunk.__dict__.get("_sentences") or split_units(chunk)
+    units = _units(chunk)
     for wanted in ("content", "goal"):
-        values = {v for k, v in chunk.fields.items() if canonical_field(k) == wanted and v}
+        values = set(field_values(chunk, wanted))
         found = [u for u in units if u.quote in values]
         if found:
             return found[:1]
@@ -180,12 +180,12 @@ def _described_by(chunk: Chunk, unit: Unit) -> list[Unit]:
 def item_line(text: str) -> str:
     """A list item as an answer line: "- …", or as numbered in the document ("4. …")."""
     text = strip_bullet(text)
-    return text if _NUMBERED_ITEM.match(text) else f"- {text}"
+    return text if is_numbered_item(text) else f"- {text}"
 
 
 def _is_item(unit: Unit) -> bool:
     """A list item: bulleted ("• …", "- …") or numbered ("1. …", "a) …")."""
-    return strip_bullet(unit.quote) != unit.quote or bool(_NUMBERED_ITEM.match(unit.quote))
+    return strip_bullet(unit.quote) != unit.quote or is_numbered_item(unit.quote)
 
 
 def _is_heading(text: str) -> bool:

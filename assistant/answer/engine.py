@@ -78,10 +78,11 @@ class Answer:
         }
 
 
-#: Kinds of asked-for fact that a composed answer must contain, else the documents do not give it.
 #: Kinds of fact with a fixed form: a unit that has one is no loose match (a lower evidence bar).
 FORMAT_KINDS = ("email", "phone", "reference", "url")
-CHECKED_KINDS = ("count", "day", "year", "duration", "email", "phone", "amount", "frequency", "percent", "clock", "reference", "url", "place")
+#: Kinds of asked-for fact that a composed answer must contain, else the documents do not give it.
+CHECKED_KINDS = ("count", "day", "year", "time", "duration", "amount", "frequency", "percent", "clock", "place",
+                 *FORMAT_KINDS)
 
 
 def _spelling(settings: Settings) -> SpellingSettings:
@@ -293,7 +294,8 @@ def _plan(u: Understanding, query: str, intent: str, language: str, scope: list[
     all_units = units_of_hits(index, embedder, query_vector, [hit.position for hit in hits])
     composer.unit_dense = {(index.chunks[u.position].chunk_id, u.unit.quote): u.dense for u in all_units}
     text, citations, abstained = composer.compose(query, intent, language, scope, hits, cross)
-    if not abstained and asks_for(u.query) in (*CHECKED_KINDS, "time") \
+    asked = asks_for(u.query)
+    if not abstained and asked in CHECKED_KINDS \
             and not adds_expected_information(u.query, _MARKER.sub(" ", text)):  # "[1]" is no number
         # "Hur många deltagare …?" answered without a number: the documents do not give it
         return "refusal", refusal, [], True, [], None
@@ -306,10 +308,9 @@ def _plan(u: Understanding, query: str, intent: str, language: str, scope: list[
     terms = topic_terms(query, index, scope, language)
     ranked = fallback.score_units(units, terms + intent_terms(query, composer.idf), index, composer.idf, settings, query)
     chosen = fallback.choose(ranked, settings)
-    # Words the documents never use (budget, lön …) make an answer less likely: a higher bar.
-    # A unit that gives the asked-for kind of fact (a number, a frequency …) is not loosely related: the usual bar.
-    asked = asks_for(u.query)
-    kind = asked in (*CHECKED_KINDS, "time")
+    # Words the documents never use (budget, lön …) make an answer less likely: a higher bar. A unit that gives
+    # the asked-for kind of fact (a number, a time …) is not loosely related: a lower bar, lower still for a fixed form.
+    kind = asked in CHECKED_KINDS
     unknown = composer.reason == "unknown_terms" and not kind
     bar = settings.evidence_min_score_format if asked in FORMAT_KINDS else settings.evidence_min_score_kind if kind else \
         settings.evidence_min_score_unknown_terms if unknown else settings.evidence_min_score

@@ -93,13 +93,22 @@ def without_council_names(text: str, councils: list[str]) -> str:
     """``text`` with every name it gives the councils blanked out, genitives and "the"/"det" included
     ("the national council's focus areas" → " focus areas"; "Vilka av nationella rådets …" → "Vilka av  …")."""
     for council in councils:
-        names = {short_name(council).lower(), *council_aliases(council)}
-        if council_region(council) is None:
-            names |= set(NATIONAL_ALIASES)
-        for name in sorted(names, key=len, reverse=True):
-            text = re.sub(rf"(?<![\wåäö])(?:the\s+|det\s+)?{re.escape(name)}(?:'s|s)?(?![\wåäö])", " ", text,
-                          flags=re.IGNORECASE)
+        for name in _names_in_text(council):
+            text = _name_pattern(name).sub(" ", text)
     return text
+
+
+def _names_in_text(council: str) -> list[str]:
+    """Every name a question may give a council, longest first (so "nationella rådet" goes before "nationella")."""
+    names = {short_name(council).lower(), *council_aliases(council)}
+    if council_region(council) is None:
+        names |= set(NATIONAL_ALIASES)
+    return sorted(names, key=len, reverse=True)
+
+
+def _name_pattern(name: str) -> re.Pattern:
+    """A council name as whole words, with "the"/"det" before it and its genitive ending (group 1) after it."""
+    return re.compile(rf"(?<![\wåäö])(?:the\s+|det\s+)?{re.escape(name)}('s|s)?(?![\wåäö])", re.IGNORECASE)
 
 
 _PARTNER_WORD = r"(?:med|till|with|to|towards)\s+(?:det\s+|the\s+)?"
@@ -123,12 +132,9 @@ def partner_councils(question: str, councils: list[str]) -> list[str]:
 def with_council_swapped(text: str, old: str, new: str) -> str:
     """``text`` naming council ``new`` where it named ``old`` ("Mellansveriges råd" → "Södras råd"), or "" when
     it does not name ``old`` by a name that can be swapped."""
-    names = {short_name(old).lower(), *council_aliases(old)}
-    if council_region(old) is None:
-        names |= set(NATIONAL_ALIASES)
     new_name = short_name(new)
-    for name in sorted(names, key=len, reverse=True):
-        pattern = re.compile(rf"(?<![\wåäö])(?:the\s+|det\s+)?{re.escape(name)}('s|s)?(?![\wåäö])", re.IGNORECASE)
+    for name in _names_in_text(old):
+        pattern = _name_pattern(name)
         if pattern.search(text):
             return pattern.sub(lambda m: new_name + (m.group(1) or ""), text)
     return ""

@@ -52,6 +52,8 @@ SET_QUESTION = r"\bvilka\b|\bvilken\b|\bwhich\b|\bwhat\b|\blista\b|\blist\b|\br�
 WHOLE_YEAR = r"\bhela\s+(?:[aå]ret|[aå]r)\b|\bhelår|\bårets\s+alla\s+kvartal|\ball\s+year\b|\bwhole\s+year\b|\bfull\s+year\b|\bthroughout\s+the\s+year\b|\ball\s+(?:four\s+)?quarters\b"
 #: Activities planned for one quarter only.
 SINGLE_QUARTER = r"\b(?:ett\s+enda|enda|ett|bara\s+ett|endast\s+ett)\s+kvartal\b|\b(?:a\s+single|one|only\s+one)\s+quarter\b"
+#: A term, season or quarter in running text ("ht -26", "Q3", "kvartal 2", "hösten"), not a bare year.
+TERM_OR_QUARTER = r"\b(?:[hv]t\s*-?\s*\d\d|q[1-4]|kvartal\s+\d|hösten|våren|sommaren|vintern)\b"
 #: A field the plan leaves empty ("saknar kontaktperson", "without a timeline").
 MISSING_FIELD = r"\bsaknar\b|\butan\b|\bhar\s+ingen\b|\bhar\s+inte\b|\binte\s+har\b|\blacks?\b|\bwithout\b|\bhave\s+no\b|\bhas\s+no\b|\bmissing\b"
 #: Owner mentioned alone ("ensamt", "only the secretariat").

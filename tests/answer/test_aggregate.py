@@ -32,16 +32,22 @@ Rådets övriga aktiviteter 2027.
 """
 
 
-@pytest.fixture(scope="module")
-def plans_assistant(settings_factory, model_ready, tmp_path_factory):
+def _assistant_over(settings_factory, tmp_path_factory, name: str, files: dict[str, str]):
+    """An Assistant with its own index over a corpus of just ``files`` (file name → text)."""
     from assistant.service import Assistant
 
-    corpus = tmp_path_factory.mktemp("plans")
-    (corpus / "handlingsplan_primarvard.md").write_text(PRIMARY_CARE_PLAN, encoding="utf-8")
-    (corpus / "aktivitetsplan_2027.md").write_text(OTHER_PLAN, encoding="utf-8")
-    assistant = Assistant(settings_factory("plans", corpus=corpus))
+    corpus = tmp_path_factory.mktemp(name)
+    for file_name, text in files.items():
+        (corpus / file_name).write_text(text, encoding="utf-8")
+    assistant = Assistant(settings_factory(name, corpus=corpus))
     assistant.ingest()
     return assistant
+
+
+@pytest.fixture(scope="module")
+def plans_assistant(settings_factory, model_ready, tmp_path_factory):
+    return _assistant_over(settings_factory, tmp_path_factory, "plans",
+                           {"handlingsplan_primarvard.md": PRIMARY_CARE_PLAN, "aktivitetsplan_2027.md": OTHER_PLAN})
 
 
 @pytest.mark.slow
@@ -89,13 +95,7 @@ Ansvarig: Rådskansliet
 
 @pytest.fixture(scope="module")
 def twin_assistant(settings_factory, model_ready, tmp_path_factory):
-    from assistant.service import Assistant
-
-    corpus = tmp_path_factory.mktemp("twins")
-    (corpus / "verksamhetsplan_tvilling.md").write_text(TWIN_PLAN, encoding="utf-8")
-    assistant = Assistant(settings_factory("twins", corpus=corpus))
-    assistant.ingest()
-    return assistant
+    return _assistant_over(settings_factory, tmp_path_factory, "twins", {"verksamhetsplan_tvilling.md": TWIN_PLAN})
 
 
 @pytest.mark.slow
